@@ -1,0 +1,39 @@
+"""The three human roles, as Django groups.
+
+An admin is also ``is_staff`` so the Django admin opens for them; the role checks
+themselves only look at group membership (superusers count as admins).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+
+
+class Role(StrEnum):
+    ANNOTATOR = "annotator"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser | Any) -> set[Role]:
+    if not getattr(user, "is_authenticated", False) or not hasattr(user, "groups"):
+        return set()
+    cached: set[Role] | None = getattr(user, "_jwo_roles", None)
+    if cached is not None:
+        return cached
+    roles = {Role(name) for name in user.groups.values_list("name", flat=True) if name in Role._value2member_map_}
+    if getattr(user, "is_superuser", False):
+        roles.add(Role.ADMIN)
+    user._jwo_roles = roles
+    return roles
+
+
+def has_role(user: Any, *roles: Role) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def ensure_role_groups() -> dict[Role, Group]:
+    return {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}

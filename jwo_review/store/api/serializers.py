@@ -1,0 +1,74 @@
+"""Read serializers of the store API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from jwo_review.store.models import Receipt, ReceiptLine, Shopper, Visit
+
+
+class ShopperSerializer(serializers.ModelSerializer[Shopper]):
+    class Meta:
+        model = Shopper
+        fields = ["track_id"]
+
+
+class VisitSerializer(serializers.ModelSerializer[Visit]):
+    store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    shoppers = ShopperSerializer(many=True, read_only=True)
+    weight_event_count = serializers.SerializerMethodField()
+    vision_event_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id", "client_visit_id", "store", "visit_code", "entered_at", "exited_at", "status", "shoppers",
+            "weight_event_count", "vision_event_count", "created_at",
+        ]
+
+    def get_weight_event_count(self, visit: Visit) -> int:
+        return int(getattr(visit, "n_weight", 0))
+
+    def get_vision_event_count(self, visit: Visit) -> int:
+        return int(getattr(visit, "n_vision", 0))
+
+
+class ReceiptLineSerializer(serializers.ModelSerializer[ReceiptLine]):
+    sku = serializers.CharField(source="product.sku")
+    name = serializers.CharField(source="product.name")
+
+    class Meta:
+        model = ReceiptLine
+        fields = ["sku", "name", "quantity", "unit_price", "shopper_track_id", "confidence"]
+
+
+class ReceiptSerializer(serializers.ModelSerializer[Receipt]):
+    visit = serializers.IntegerField(source="visit_id")
+    client_visit_id = serializers.CharField(source="visit.client_visit_id")
+    store = serializers.CharField(source="visit.store.code")
+    lines = ReceiptLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Receipt
+        fields = [
+            "id", "visit", "client_visit_id", "store", "version", "source", "is_final", "total", "lines",
+            "model_version", "created_at",
+        ]
+
+
+def ingest_request_example() -> dict[str, Any]:
+    return {
+        "client_visit_id": "door2-2026-11-21-000123",
+        "store": "aim3s",
+        "visit_code": "K7Q2M9",
+        "entered_at": "2026-11-21T10:00:00Z",
+        "exited_at": "2026-11-21T10:01:30Z",
+        "shoppers": [{"track_id": 1}],
+        "weight_events": [{"plate": "S5P3", "t_start": 30.1, "t_end": 31.4, "delta_g": -103.2, "noise_g": 1.4}],
+        "vision_events": [
+            {"kind": "hand_in_shelf", "track_id": 1, "t": 30.0, "t_end": 31.5, "plate": "S5P3",
+             "product_scores": {"052548500740": 0.81}}
+        ],
+    }

@@ -1,0 +1,26 @@
+"""Everything `make run` needs for a working demo, safe to run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from jwo_review.store.models import Store
+
+
+class Command(BaseCommand):
+    help = "Load the AIM3S store and demo users (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", default="jwo-demo-2026")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write("[1/2] AIM3S store")
+        if not Store.objects.filter(code="aim3s").exists():
+            call_command("load_store", aim3s=True, stdout=self.stdout)
+        else:
+            self.stdout.write("  already loaded")
+        self.stdout.write("[2/2] Demo users")
+        call_command("create_demo_users", password=options["password"], stdout=self.stdout)
