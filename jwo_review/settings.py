@@ -207,3 +207,8 @@ LOGGING = {
 
 # Called after commit with the ids of newly stored visits (e.g. to queue scoring).
 JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", [])
+# Called after commit with the ids of newly scored visits (e.g. to route them).
+JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", [])
+# The Celery task that renders a Clip row (given its id) into a video file.
+JWO_CLIP_RENDER_TASK = envstr("JWO_CLIP_RENDER_TASK", "jwo_review.simulator.tasks.render_clip")
+JWO_CLIP_MAX_SECONDS = envint("JWO_CLIP_MAX_SECONDS", 30, minimum=1)
