@@ -27,7 +27,7 @@ def user_roles(user: AbstractBaseUser | AnonymousUser | Any) -> set[Role]:
     roles = {Role(name) for name in user.groups.values_list("name", flat=True) if name in Role._value2member_map_}
     if getattr(user, "is_superuser", False):
         roles.add(Role.ADMIN)
-    user._jwo_roles = roles
+    setattr(user, "_jwo_roles", roles)  # noqa: B010  (a per-request cache on the user object)
     return roles
 
 

@@ -64,8 +64,19 @@ def _brand(name: str) -> tuple[str, str, str]:
 
 def _price(name: str, grams: float, family: str) -> float:
     lower = name.lower()
-    if family in {"Reese's", "Snickers", "Kit Kat", "M&M's", "Butterfinger", "Whatchamacallit", "Cadbury",
-                  "Twix", "PayDay", "Skor", "Rolo"}:
+    if family in {
+        "Reese's",
+        "Snickers",
+        "Kit Kat",
+        "M&M's",
+        "Butterfinger",
+        "Whatchamacallit",
+        "Cadbury",
+        "Twix",
+        "PayDay",
+        "Skor",
+        "Rolo",
+    }:
         base = 1.79 if grams < 60 else 2.49 if grams < 100 else 3.29
         return base + (0.20 if "king" in lower or "share" in lower else 0.0)
     return round(2.99 + min(grams, 1500.0) / 250.0, 2) - 0.01
@@ -88,8 +99,10 @@ def build_aim3s_spec(data_dir: Path = FIXTURE_DIR) -> tuple[dict[str, Any], list
     notes: list[str] = []
 
     fixtures: list[dict[str, Any]] = []
-    for code, name, x0, shelf_ids in (("G1", "Gondola 1 (shelves 1-4)", 1.0, [1, 2, 3, 4]),
-                                      ("G2", "Gondola 2 (shelves 5-8)", 2.6, [5, 6, 7, 8])):
+    for code, name, x0, shelf_ids in (
+        ("G1", "Gondola 1 (shelves 1-4)", 1.0, [1, 2, 3, 4]),
+        ("G2", "Gondola 2 (shelves 5-8)", 2.6, [5, 6, 7, 8]),
+    ):
         shelves = []
         for shelf_id in shelf_ids:
             cal = next(s for s in calibration if s["id"] == shelf_id)
@@ -106,10 +119,26 @@ def build_aim3s_spec(data_dir: Path = FIXTURE_DIR) -> tuple[dict[str, Any], list
                 }
                 for i, p in enumerate(cal["plates"])
             ]
-            shelves.append({"number": shelf_id, "level": SHELF_LEVELS[shelf_id],
-                            "height_m": 0.3 + 0.4 * (SHELF_LEVELS[shelf_id] - 1), "plates": plates})
-        fixtures.append({"code": code, "name": name, "x_m": x0, "y_m": 4.6, "width_m": 12 * PLATE_WIDTH_M,
-                         "depth_m": 0.5, "facing_deg": 270.0, "shelves": shelves})
+            shelves.append(
+                {
+                    "number": shelf_id,
+                    "level": SHELF_LEVELS[shelf_id],
+                    "height_m": 0.3 + 0.4 * (SHELF_LEVELS[shelf_id] - 1),
+                    "plates": plates,
+                }
+            )
+        fixtures.append(
+            {
+                "code": code,
+                "name": name,
+                "x_m": x0,
+                "y_m": 4.6,
+                "width_m": 12 * PLATE_WIDTH_M,
+                "depth_m": 0.5,
+                "facing_deg": 270.0,
+                "shelves": shelves,
+            }
+        )
 
     products: list[dict[str, Any]] = []
     facings: list[dict[str, Any]] = []
@@ -125,21 +154,34 @@ def build_aim3s_spec(data_dir: Path = FIXTURE_DIR) -> tuple[dict[str, Any], list
         imputed = not weights
         if imputed:
             shelf_id = p["arrangement"][0]["shelf_id"]
-            peers = [m for f, s, m in measured if f == family and s == shelf_id] or [m for f, _, m in measured if f == family]
+            peers = [m for f, s, m in measured if f == family and s == shelf_id] or [
+                m for f, _, m in measured if f == family
+            ]
             mean = round(statistics.fmean(peers), 1)
             std = round(0.03 * mean, 2)
-            notes.append(f"{p['name']} ({p['barcode']}): no measured weight; imputed {mean} g from {len(peers)} "
-                         f"{family or 'same-shelf'} products.")
+            notes.append(
+                f"{p['name']} ({p['barcode']}): no measured weight; imputed {mean} g from {len(peers)} "
+                f"{family or 'same-shelf'} products."
+            )
         else:
             mean = round(statistics.fmean(weights), 2)
             # Few units were weighed; floor the spread at 0.5% so one lucky pair does not claim zero variance.
             std = round(max(statistics.pstdev(weights) if len(weights) > 1 else 0.0, 0.005 * mean), 2)
         sku = f"AIM3S-{p['id']:03d}"
-        products.append({
-            "sku": sku, "barcode": "" if p["barcode"] == "-" else p["barcode"], "name": p["name"], "price": round(_price(p["name"], mean, family), 2),
-            "unit_weight_g": mean, "unit_weight_std_g": std, "weight_imputed": imputed, "family": family,
-            "color": color, "shape": shape,
-        })
+        products.append(
+            {
+                "sku": sku,
+                "barcode": "" if p["barcode"] == "-" else p["barcode"],
+                "name": p["name"],
+                "price": round(_price(p["name"], mean, family), 2),
+                "unit_weight_g": mean,
+                "unit_weight_std_g": std,
+                "weight_imputed": imputed,
+                "family": family,
+                "color": color,
+                "shape": shape,
+            }
+        )
         for arrangement in p["arrangement"]:
             for plate_id in arrangement["plate_ids"]:
                 facings.append({"sku": sku, "plate": f"S{arrangement['shelf_id']}P{plate_id}", "capacity": 6})
@@ -150,7 +192,15 @@ def build_aim3s_spec(data_dir: Path = FIXTURE_DIR) -> tuple[dict[str, Any], list
         {"code": "CAM3", "name": "Aisle", "x_m": 2.4, "y_m": 2.5, "height_m": 3.0, "fov_deg": 90.0},
         {"code": "CAM4", "name": "Entrance", "x_m": 2.4, "y_m": 0.8, "height_m": 3.0, "fov_deg": 90.0},
     ]
-    spec = {"code": "aim3s", "name": "AIM3S convenience store", "width_m": 5.0, "depth_m": 5.2,
-            "fixtures": fixtures, "cameras": cameras, "products": products, "facings": facings,
-            "planogram_note": "AIM3S dataset planogram"}
+    spec = {
+        "code": "aim3s",
+        "name": "AIM3S convenience store",
+        "width_m": 5.0,
+        "depth_m": 5.2,
+        "fixtures": fixtures,
+        "cameras": cameras,
+        "products": products,
+        "facings": facings,
+        "planogram_note": "AIM3S dataset planogram",
+    }
     return spec, notes

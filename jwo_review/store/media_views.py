@@ -11,7 +11,7 @@ import re
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseForbidden
 
 from jwo_review.accounts.roles import Role, has_role
 
@@ -19,7 +19,7 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
 @login_required
-def protected_media(request: HttpRequest, name: str) -> HttpResponse:
+def protected_media(request: HttpRequest, name: str) -> HttpResponseBase:
     if not has_role(request.user, Role.REVIEWER, Role.ANNOTATOR, Role.ADMIN):
         return HttpResponseForbidden("Your role may not see store media.")
     if ".." in name.split("/") or not default_storage.exists(name):
@@ -27,6 +27,7 @@ def protected_media(request: HttpRequest, name: str) -> HttpResponse:
     size = default_storage.size(name)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     match = _RANGE.fullmatch(request.headers.get("Range", ""))
+    response: HttpResponseBase
     if match and (match.group(1) or match.group(2)):
         if match.group(1):
             start = int(match.group(1))

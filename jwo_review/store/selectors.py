@@ -18,9 +18,7 @@ def visits_visible_to(user: Any) -> QuerySet[Visit]:
 
 
 def visits_with_counts(qs: QuerySet[Visit]) -> QuerySet[Visit]:
-    return qs.annotate(
-        n_weight=Count("weight_events", distinct=True), n_vision=Count("vision_events", distinct=True)
-    )
+    return qs.annotate(n_weight=Count("weight_events", distinct=True), n_vision=Count("vision_events", distinct=True))
 
 
 def receipts_visible_to(user: Any) -> QuerySet[Receipt]:

@@ -36,7 +36,9 @@ class ReceiptFilterSerializer(serializers.Serializer[Any]):
     store = serializers.SlugField(required=False)
     visit = serializers.IntegerField(required=False, min_value=1)
     client_visit_id = serializers.CharField(required=False, max_length=64)
-    source = serializers.ChoiceField(choices=["model", "review", "dispute", "admin"], required=False)
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["model", "review", "dispute", "admin"], required=False
+    )
     all_versions = serializers.BooleanField(required=False, default=False)
 
     def apply(self, qs: QuerySet[Receipt]) -> QuerySet[Receipt]:

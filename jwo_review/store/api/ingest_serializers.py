@@ -86,9 +86,12 @@ class VisitInSerializer(serializers.Serializer[Any]):
     visit_code = serializers.RegexField(r"^[A-Za-z0-9-]{4,16}$")
     entered_at = serializers.DateTimeField()
     exited_at = serializers.DateTimeField()
-    shoppers = ShopperInSerializer(many=True, min_length=1, max_length=8)
-    weight_events = WeightEventInSerializer(many=True, max_length=2000)
-    vision_events = VisionEventInSerializer(many=True, required=False, default=list, max_length=5000)
+    # many=True serializers take min_length/max_length at run time; the stubs do not know it.
+    shoppers = ShopperInSerializer(many=True, min_length=1, max_length=8)  # type: ignore[call-arg]
+    weight_events = WeightEventInSerializer(many=True, max_length=2000)  # type: ignore[call-arg]
+    vision_events = VisionEventInSerializer(  # type: ignore[call-arg]
+        many=True, required=False, default=list, max_length=5000
+    )
     plate_streams = PlateStreamsInSerializer(required=False, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

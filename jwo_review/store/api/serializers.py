@@ -16,7 +16,7 @@ class ShopperSerializer(serializers.ModelSerializer[Shopper]):
 
 
 class VisitSerializer(serializers.ModelSerializer[Visit]):
-    store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    store = serializers.CharField(source="store.code", read_only=True)
     shoppers = ShopperSerializer(many=True, read_only=True)
     weight_event_count = serializers.SerializerMethodField()
     vision_event_count = serializers.SerializerMethodField()
@@ -24,8 +24,17 @@ class VisitSerializer(serializers.ModelSerializer[Visit]):
     class Meta:
         model = Visit
         fields = [
-            "id", "client_visit_id", "store", "visit_code", "entered_at", "exited_at", "status", "shoppers",
-            "weight_event_count", "vision_event_count", "created_at",
+            "id",
+            "client_visit_id",
+            "store",
+            "visit_code",
+            "entered_at",
+            "exited_at",
+            "status",
+            "shoppers",
+            "weight_event_count",
+            "vision_event_count",
+            "created_at",
         ]
 
     def get_weight_event_count(self, visit: Visit) -> int:
@@ -53,8 +62,17 @@ class ReceiptSerializer(serializers.ModelSerializer[Receipt]):
     class Meta:
         model = Receipt
         fields = [
-            "id", "visit", "client_visit_id", "store", "version", "source", "is_final", "total", "lines",
-            "model_version", "created_at",
+            "id",
+            "visit",
+            "client_visit_id",
+            "store",
+            "version",
+            "source",
+            "is_final",
+            "total",
+            "lines",
+            "model_version",
+            "created_at",
         ]
 
 
@@ -68,7 +86,13 @@ def ingest_request_example() -> dict[str, Any]:
         "shoppers": [{"track_id": 1}],
         "weight_events": [{"plate": "S5P3", "t_start": 30.1, "t_end": 31.4, "delta_g": -103.2, "noise_g": 1.4}],
         "vision_events": [
-            {"kind": "hand_in_shelf", "track_id": 1, "t": 30.0, "t_end": 31.5, "plate": "S5P3",
-             "product_scores": {"052548500740": 0.81}}
+            {
+                "kind": "hand_in_shelf",
+                "track_id": 1,
+                "t": 30.0,
+                "t_end": 31.5,
+                "plate": "S5P3",
+                "product_scores": {"052548500740": 0.81},
+            }
         ],
     }

@@ -52,14 +52,16 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if self.action == "list":
             filters = VisitFilterSerializer(data=self.request.query_params)
             if not filters.is_valid():
-                raise InvalidInput("Invalid filter.", fields={k: [str(m) for m in v] for k, v in filters.errors.items()})
+                raise InvalidInput(
+                    "Invalid filter.", fields={k: [str(m) for m in v] for k, v in filters.errors.items()}
+                )
             qs = filters.apply(qs)
         return qs
 
     @extend_schema(
         summary="Ingest one visit or a batch",
         description=(
-            "Post one visit object, or `{\"visits\": [...]}` with up to JWO_INGEST_MAX_BATCH visits. "
+            'Post one visit object, or `{"visits": [...]}` with up to JWO_INGEST_MAX_BATCH visits. '
             "Idempotent on `client_visit_id`: posting the same visit again answers 200 with `created: false`; "
             "posting different content under a stored id answers 409. Any invalid visit rejects the whole "
             "request with field-level errors and nothing stored. Needs a store key."
@@ -78,7 +80,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             payloads, batch = body, True
         else:
             payloads, batch = [body], False
-        client_store = request.user.store_id if is_store_client(request.user) else None
+        client_store = getattr(request.user, "store_id", None) if is_store_client(request.user) else None
         results = visits_ingest(payloads=payloads, client_store_id=client_store)
         rendered = [VisitIngestResultSerializer(r).data for r in results]
         if batch:
@@ -86,9 +88,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(rendered[0], status=status.HTTP_201_CREATED if results[0].created else status.HTTP_200_OK)
 
 
-
-@extend_schema_view(list=extend_schema(summary="List receipts (final versions unless all_versions=true)",
-                                       parameters=[ReceiptFilterSerializer]))
+@extend_schema_view(
+    list=extend_schema(
+        summary="List receipts (final versions unless all_versions=true)", parameters=[ReceiptFilterSerializer]
+    )
+)
 class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Receipt]):
     serializer_class = ReceiptSerializer
     pagination_class = NewestFirst
@@ -99,7 +103,8 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if self.action == "list":
             filters = ReceiptFilterSerializer(data=self.request.query_params)
             if not filters.is_valid():
-                raise InvalidInput("Invalid filter.", fields={k: [str(m) for m in v] for k, v in filters.errors.items()})
+                raise InvalidInput(
+                    "Invalid filter.", fields={k: [str(m) for m in v] for k, v in filters.errors.items()}
+                )
             qs = filters.apply(qs)
         return qs
-

@@ -5,9 +5,9 @@ from jwo_review.store.models.visits import (
     Clip,
     ClipStatus,
     Shopper,
-    Visit,
     VisionEvent,
     VisionKind,
+    Visit,
     VisitStatus,
     WeightEvent,
 )

@@ -35,7 +35,9 @@ class Receipt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     model_version = models.CharField(max_length=64, blank=True)
-    diff = models.JSONField(default=dict, blank=True, help_text="Lines added, removed and changed from the version before.")
+    diff = models.JSONField(
+        default=dict, blank=True, help_text="Lines added, removed and changed from the version before."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -68,7 +70,9 @@ class AuditLogEntry(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="audit_entries")
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries")
     action = models.CharField(max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     actor_label = models.CharField(max_length=100, help_text="Who did it, readable even without a user row.")
     details = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -71,7 +71,9 @@ def _check_references(data: dict[str, Any], index: _StoreIndex, known_skus: set[
     code = index.store.code
     for i, event in enumerate(data["weight_events"]):
         if event["plate"] not in index.plates:
-            errors.setdefault(f"weight_events[{i}].plate", []).append(f"Unknown plate {event['plate']!r} in store {code}.")
+            errors.setdefault(f"weight_events[{i}].plate", []).append(
+                f"Unknown plate {event['plate']!r} in store {code}."
+            )
     for i, event in enumerate(data["vision_events"]):
         for key, known in (("plate", index.plates), ("fixture", index.fixtures), ("camera", index.cameras)):
             value = event.get(key)
@@ -155,6 +157,9 @@ def validate_visits(
 def _flatten(errors: Any, prefix: str = "") -> Iterable[tuple[str, list[str]]]:
     if isinstance(errors, dict):
         for key, value in errors.items():
+            if isinstance(key, int) or str(key).isdigit():
+                yield from _flatten(value, f"{prefix}[{key}]")
+                continue
             name = "" if key == "non_field_errors" else str(key)
             yield from _flatten(value, f"{prefix}.{name}".strip(".") if name else prefix)
     elif isinstance(errors, list) and errors and all(isinstance(e, str) for e in errors):
@@ -166,7 +171,7 @@ def _flatten(errors: Any, prefix: str = "") -> Iterable[tuple[str, list[str]]]:
 
 
 def _streams_file(streams: dict[str, Any]) -> ContentFile[bytes]:
-    arrays = {
+    arrays: dict[str, Any] = {
         code: np.frombuffer(base64.b64decode(blob), dtype="<f4") for code, blob in streams["plates"].items()
     }
     buffer = io.BytesIO()

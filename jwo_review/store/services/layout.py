@@ -87,10 +87,16 @@ def store_load_spec(spec: dict[str, Any]) -> Store:
         Planogram.objects.filter(pk=active.pk).update(is_active=False)
     last = Planogram.objects.filter(store=store).order_by("-version").first()
     planogram = Planogram.objects.create(
-        store=store, version=(last.version + 1 if last else 1), is_active=True, effective_from=timezone.now(),
+        store=store,
+        version=(last.version + 1 if last else 1),
+        is_active=True,
+        effective_from=timezone.now(),
         note=spec.get("planogram_note", ""),
     )
     Facing.objects.bulk_create(
-        [Facing(planogram=planogram, product=products[sku], plate=plates[code], capacity=cap) for sku, code, cap in wanted]
+        [
+            Facing(planogram=planogram, product=products[sku], plate=plates[code], capacity=cap)
+            for sku, code, cap in wanted
+        ]
     )
     return store

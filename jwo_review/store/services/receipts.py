@@ -47,8 +47,12 @@ def receipt_line_specs(receipt: Receipt | None) -> list[LineSpec]:
     if receipt is None:
         return []
     return [
-        LineSpec(sku=line.product.sku, quantity=line.quantity, shopper_track_id=line.shopper_track_id,
-                 confidence=line.confidence)
+        LineSpec(
+            sku=line.product.sku,
+            quantity=line.quantity,
+            shopper_track_id=line.shopper_track_id,
+            confidence=line.confidence,
+        )
         for line in receipt.lines.select_related("product")
     ]
 
@@ -97,21 +101,33 @@ def receipt_issue(
     total = sum((products[line.sku].price * line.quantity for line in lines), Decimal("0"))
     user = actor if getattr(actor, "pk", None) and not getattr(actor, "is_store_client", False) else None
     receipt = Receipt.objects.create(
-        visit=visit, version=version, source=source, is_final=True, total=total, issued_by=user,
-        model_version=model_version, diff=diff,
+        visit=visit,
+        version=version,
+        source=source,
+        is_final=True,
+        total=total,
+        issued_by=user,
+        model_version=model_version,
+        diff=diff,
     )
     ReceiptLine.objects.bulk_create(
         [
             ReceiptLine(
-                receipt=receipt, product=products[line.sku], quantity=line.quantity,
-                shopper_track_id=line.shopper_track_id, unit_price=products[line.sku].price,
+                receipt=receipt,
+                product=products[line.sku],
+                quantity=line.quantity,
+                shopper_track_id=line.shopper_track_id,
+                unit_price=products[line.sku].price,
                 confidence=line.confidence,
             )
             for line in lines
         ]
     )
     AuditLogEntry.objects.create(
-        visit=visit, receipt=receipt, action=action, actor=user,
+        visit=visit,
+        receipt=receipt,
+        action=action,
+        actor=user,
         actor_label=actor_label or (getattr(user, "username", "") if user else source),
         details={"version": version, "source": source, "diff": diff, **(details or {})},
     )

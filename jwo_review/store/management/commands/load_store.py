@@ -16,8 +16,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--aim3s", action="store_true", help="The AIM3S store (81 real products).")
-        parser.add_argument("--data-dir", type=Path, default=FIXTURE_DIR,
-                            help="Folder with product_info.json and weight_calibration.json.")
+        parser.add_argument(
+            "--data-dir",
+            type=Path,
+            default=FIXTURE_DIR,
+            help="Folder with product_info.json and weight_calibration.json.",
+        )
         parser.add_argument("--spec", type=Path, help="A store spec file (JSON).")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -40,7 +44,9 @@ class Command(BaseCommand):
         plates = Plate.objects.filter(store=store).count()
         products = Product.objects.filter(facings__planogram__store=store, facings__planogram__is_active=True)
         facings = Facing.objects.filter(planogram__store=store, planogram__is_active=True).count()
-        self.stdout.write(self.style.SUCCESS(
-            f"Loaded {store.name} ({store.code}): {store.fixtures.count()} fixtures, {plates} plates, "
-            f"{products.distinct().count()} products, {facings} facings, {store.cameras.count()} cameras."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {store.name} ({store.code}): {store.fixtures.count()} fixtures, {plates} plates, "
+                f"{products.distinct().count()} products, {facings} facings, {store.cameras.count()} cameras."
+            )
+        )
