@@ -57,12 +57,21 @@ def payload_sha256(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
-def _store_index(store: Store) -> _StoreIndex:
+def _store_index(store: Store, cleaned: Sequence[dict[str, Any]]) -> _StoreIndex:
+    """Ids of the plates, fixtures and cameras these visits name (only those: a store
+    has hundreds of plates and a visit touches a handful)."""
+    plates = {e["plate"] for c in cleaned for e in c["weight_events"]}
+    plates |= {e["plate"] for c in cleaned for e in c["vision_events"] if e["plate"]}
+    plates |= {code for c in cleaned if c.get("plate_streams") for code in c["plate_streams"]["plates"]}
+    fixtures = {e["fixture"] for c in cleaned for e in c["vision_events"] if e["fixture"]}
+    cameras = {e["camera"] for c in cleaned for e in c["vision_events"] if e["camera"]}
     return _StoreIndex(
         store=store,
-        plates=dict(Plate.objects.filter(store=store).values_list("code", "id")),
-        fixtures=dict(Fixture.objects.filter(store=store).values_list("code", "id")),
-        cameras=dict(Camera.objects.filter(store=store).values_list("code", "id")),
+        plates=dict(Plate.objects.filter(store=store, code__in=plates).values_list("code", "id")),
+        fixtures=dict(Fixture.objects.filter(store=store, code__in=fixtures).values_list("code", "id"))
+        if fixtures
+        else {},
+        cameras=dict(Camera.objects.filter(store=store, code__in=cameras).values_list("code", "id")) if cameras else {},
     )
 
 
@@ -145,7 +154,7 @@ def validate_visits(
         if client_store_id is not None and store.id != client_store_id:
             raise Forbidden(f"This key belongs to another store than {store.code!r}.")
         if store.code not in indexes:
-            indexes[store.code] = _store_index(store)
+            indexes[store.code] = _store_index(store, [c for _, c in cleaned if c["store"] == store.code])
         for key, messages in _check_references(clean, indexes[store.code], known_skus).items():
             all_errors[prefix + key] = messages
         out.append((raw, clean, indexes[store.code]))
