@@ -112,3 +112,11 @@ def test_production_refuses_to_start_without_a_secret() -> None:
 def test_a_bad_database_url_is_a_clear_startup_error() -> None:
     result = _manage("check", DATABASE_URL="mysql://nope")
     assert result.returncode != 0 and "DATABASE_URL" in result.stderr
+
+
+def test_the_embedded_default_runs_on_sqlite_with_nothing_set(tmp_path: Path) -> None:
+    env = {"SQLITE_NAME": str(tmp_path / "embedded.sqlite3"), "MEDIA_ROOT": str(tmp_path / "media")}
+    for args in (("migrate", "--noinput"), ("load_store", "--aim3s"), ("create_demo_users",)):
+        result = _manage(*args, **env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert "81 products" in _manage("load_store", "--aim3s", **env).stdout
