@@ -2,4 +2,6 @@
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from low_confidence_queue.routing import websocket_urlpatterns as queue_ws
+
+websocket_urlpatterns: list[Any] = [*queue_ws]

@@ -126,7 +126,10 @@ CELERY_TASK_ROUTES = {
     "inference.tasks.score_*": {"queue": "scoring"},
     "inference.tasks.train_*": {"queue": "training"},
 }
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Review tasks whose reviewer walked away go back to the queue.
+    "queue-sweep-leases": {"task": "low_confidence_queue.tasks.sweep_leases", "schedule": 30.0},
+}
 
 # --- Auth -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -209,7 +212,7 @@ LOGGING = {
 # Called after commit with the ids of newly stored visits (e.g. to queue scoring).
 JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", [])
 # Called after commit with the ids of newly scored visits (e.g. to route them).
-JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", [])
+JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["low_confidence_queue.hooks.visits_scored"])
 # The Celery task that renders a Clip row (given its id) into a video file.
 JWO_CLIP_RENDER_TASK = envstr("JWO_CLIP_RENDER_TASK", "jwo_review.simulator.tasks.render_clip")
 JWO_CLIP_MAX_SECONDS = envint("JWO_CLIP_MAX_SECONDS", 30, minimum=1)

@@ -6,12 +6,15 @@ from jwo_review.accounts import views as account_views
 
 api_v1 = [
     path("", include("jwo_review.store.api.urls")),
+    path("", include("inference.api.urls")),
+    path("", include("low_confidence_queue.api.urls")),
 ]
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("jwo_review.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("queue/", include("low_confidence_queue.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

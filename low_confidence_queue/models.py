@@ -1,1 +1,167 @@
-"""Models of this app; see DESIGN.md for what it owns."""
+"""Routing policy, the routing decision of each visit, review tasks and skips.
+
+A visit is routed exactly once (``VisitRouting`` is one row per visit): either its
+model receipt is auto-issued, or a ``ReviewTask`` is opened. Disputes open further
+tasks later; at most one task per visit is open at a time (a partial unique index).
+Claiming reads the pending rows in (priority desc, created_at, id) order through a
+partial index on exactly that order, so claim-next stays one index probe deep.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class Reason(models.TextChoices):
+    LOW_CONFIDENCE = "low_confidence", "Low confidence"
+    AUDIT = "audit", "Audit sample"
+    RULE = "rule", "Rule"
+    DISPUTE = "dispute", "Dispute"
+
+
+def default_sla_minutes() -> dict[str, int]:
+    return {"low_confidence": 60, "audit": 480, "rule": 60, "dispute": 30}
+
+
+class RoutingPolicy(models.Model):
+    """Routing settings of one store, or the global default (``store`` empty)."""
+
+    store = models.OneToOneField(
+        "store.Store", on_delete=models.CASCADE, null=True, blank=True, related_name="routing_policy"
+    )
+    target_accuracy = models.FloatField(
+        default=0.995,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.9999)],
+        help_text="Share of auto-issued receipts that must be exactly right.",
+    )
+    audit_rate = models.FloatField(
+        default=0.02,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Random share of confident visits that is reviewed anyway.",
+    )
+    max_basket_value = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, default=Decimal("150.00"),
+        validators=[MinValueValidator(Decimal("0"))], help_text="Review baskets worth more (empty: no limit).",
+    )
+    max_basket_items = models.PositiveIntegerField(
+        null=True, blank=True, default=30, help_text="Review baskets with more units (empty: no limit)."
+    )
+    sla_minutes = models.JSONField(default=default_sla_minutes, help_text="Minutes to decide, per routing reason.")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "routing policies"
+        constraints = [
+            # NULLS NOT DISTINCT: at most one global default row.
+            models.UniqueConstraint(fields=["store"], name="one_policy_per_store", nulls_distinct=False),
+        ]
+
+    def __str__(self) -> str:
+        return f"routing policy of {self.store or 'all stores'}"
+
+
+class RoutingOutcome(models.TextChoices):
+    AUTO_ISSUED = "auto_issued", "Auto-issued"
+    REVIEW = "review", "Sent to review"
+
+
+class VisitRouting(models.Model):
+    """How a scored visit was routed, and with which numbers (for review-rate metrics)."""
+
+    visit = models.OneToOneField("store.Visit", on_delete=models.CASCADE, related_name="routing")
+    outcome = models.CharField(max_length=12, choices=RoutingOutcome.choices)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    reason_detail = models.CharField(max_length=200, blank=True)
+    confidence = models.FloatField()
+    threshold = models.FloatField()
+    model_version = models.CharField(max_length=64)
+    policy = models.ForeignKey(RoutingPolicy, on_delete=models.SET_NULL, null=True, related_name="+")
+    policy_updated_at = models.DateTimeField(null=True, help_text="Which edit of the policy applied.")
+    routed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class TaskStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CLAIMED = "claimed", "Claimed"
+    DONE = "done", "Done"
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approved as predicted"
+    CORRECT = "correct", "Corrected"
+
+
+class ReviewTask(models.Model):
+    visit = models.ForeignKey("store.Visit", on_delete=models.CASCADE, related_name="review_tasks")
+    prediction = models.ForeignKey(
+        "inference.Prediction", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    reason_detail = models.CharField(max_length=200, blank=True)
+    priority = models.SmallIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    sla_due_at = models.DateTimeField()
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claim_count = models.PositiveIntegerField(default=0)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
+    reason_code = models.CharField(max_length=32, blank=True)
+    comment = models.TextField(blank=True)
+    time_spent_s = models.FloatField(null=True, blank=True)
+    receipt = models.ForeignKey(
+        "store.Receipt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    flag_for_annotation = models.BooleanField(default=False, help_text="Send this visit to annotation.")
+    flag_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-priority", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit"], condition=models.Q(status__in=["pending", "claimed"]), name="one_open_task_per_visit"
+            ),
+        ]
+        indexes = [
+            # Exactly the claim order, only over pending rows: claim-next reads the first unlocked entry.
+            models.Index(
+                models.F("priority").desc(), "created_at", "id",
+                condition=models.Q(status="pending"), name="reviewtask_claim_order",
+            ),
+            # Lease sweep and "who holds what".
+            models.Index(
+                fields=["lease_expires_at"], condition=models.Q(status="claimed"), name="reviewtask_claimed_lease"
+            ),
+            models.Index(
+                fields=["claimed_by"], condition=models.Q(status="claimed"), name="reviewtask_claimed_by"
+            ),
+            models.Index(fields=["flag_for_annotation"], condition=models.Q(flag_for_annotation=True),
+                         name="reviewtask_flagged"),
+        ]
+
+    def __str__(self) -> str:
+        return f"task {self.pk} ({self.reason}, {self.status})"
+
+
+class TaskSkip(models.Model):
+    """A reviewer passed on a task; claim-next will not hand it to them again."""
+
+    task = models.ForeignKey(ReviewTask, on_delete=models.CASCADE, related_name="skips")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "user"], name="one_skip_per_task_and_user")]

@@ -1,0 +1,59 @@
+"""Reads of the queue: the live numbers of the queue page, and what a reviewer holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from low_confidence_queue.models import Reason, ReviewTask, TaskStatus
+
+
+def queue_stats() -> dict[str, Any]:
+    """Depth, age of the oldest pending task, SLA breaches and who is working on what.
+
+    Three small queries on the partial indexes; the queue page sockets call this after
+    each (coalesced) change.
+    """
+    now = timezone.now()
+    pending = ReviewTask.objects.filter(status=TaskStatus.PENDING)
+    agg = pending.aggregate(depth=Count("id"), oldest=Min("created_at"))
+    by_reason = dict(pending.values_list("reason").annotate(n=Count("id")).order_by())
+    breaches = pending.filter(sla_due_at__lt=now).count()
+    working = list(
+        ReviewTask.objects.filter(status=TaskStatus.CLAIMED, lease_expires_at__gt=now)
+        .select_related("claimed_by", "visit")
+        .order_by("claimed_at")[:50]
+    )
+    oldest = agg["oldest"]
+    return {
+        "depth": agg["depth"],
+        "oldest_age_s": round((now - oldest).total_seconds()) if oldest else None,
+        "sla_breaches": breaches,
+        "by_reason": {r.value: by_reason.get(r.value, 0) for r in Reason},
+        "in_progress": len(working),
+        "working": [
+            {
+                "reviewer": t.claimed_by.username if t.claimed_by else "?",
+                "task": t.pk,
+                "visit_code": t.visit.visit_code,
+                "reason": t.reason,
+                "since_s": round((now - t.claimed_at).total_seconds()) if t.claimed_at else 0,
+            }
+            for t in working
+        ],
+        "at": now.isoformat(),
+    }
+
+
+def task_peek_next(*, user: Any) -> ReviewTask | None:
+    """The task claim-next would most likely hand out next (no lock, nothing claimed):
+    the workspace preloads its clips."""
+    return (
+        ReviewTask.objects.filter(status=TaskStatus.PENDING)
+        .exclude(skips__user=user)
+        .order_by("-priority", "created_at", "id")
+        .select_related("visit")
+        .first()
+    )

@@ -1,0 +1,1 @@
+"""Writes of the review queue: routing, claims and leases, decisions, disputes, policy."""

@@ -1,0 +1,132 @@
+"""Review decisions and disputes: the ways a person changes a visit's receipt."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from inference.models import Prediction
+from jwo_review.accounts.permissions import is_store_client
+from jwo_review.errors import Conflict, InvalidInput, NotFound
+from jwo_review.store.models import AuditLogEntry, Receipt, Visit, VisitStatus
+from jwo_review.store.services.receipts import LineSpec, receipt_issue, receipt_line_specs
+from low_confidence_queue.broadcast import queue_changed
+from low_confidence_queue.models import Decision, Reason, ReviewTask, TaskStatus
+from low_confidence_queue.services.claims import task_lock_held
+from low_confidence_queue.services.policy import policy_for_store
+from low_confidence_queue.services.routing import prediction_lines, task_open
+
+REASON_CODES: dict[str, str] = {
+    "confirmed": "Prediction confirmed",
+    "wrong_product": "Wrong product (look-alike)",
+    "wrong_quantity": "Wrong quantity",
+    "wrong_shopper": "Wrong shopper of the group",
+    "missed_item": "Item missed",
+    "phantom_item": "Item not taken (put back / no-op)",
+    "other": "Other (see comment)",
+}
+
+
+def proposed_lines(task: ReviewTask) -> list[LineSpec]:
+    """What the reviewer starts from: the current final receipt when there is one (a
+    dispute), else the model's prediction."""
+    final = Receipt.objects.filter(visit_id=task.visit_id, is_final=True).first()
+    if final is not None:
+        return receipt_line_specs(final)
+    prediction = task.prediction or Prediction.objects.filter(visit_id=task.visit_id).order_by("-created_at").first()
+    return prediction_lines(prediction) if prediction is not None else []
+
+
+@transaction.atomic
+def task_submit(
+    *,
+    task_id: int,
+    user: Any,
+    decision: str,
+    reason_code: str,
+    lines: Sequence[LineSpec] | None = None,
+    comment: str = "",
+    flag_for_annotation: bool = False,
+    flag_note: str = "",
+) -> ReviewTask:
+    """Decide a task the user holds: issue the visit's final receipt as a new version
+    (approve keeps the proposed lines; correct gives new ones), with the diff, the
+    reviewer, the reason code and the time spent in the audit log.
+
+    Raises Conflict when the user does not hold the task under a live lease,
+    InvalidInput for a bad decision, reason code or lines (nothing is written then).
+    """
+    task = task_lock_held(task_id, user)
+    errors: dict[str, list[str]] = {}
+    if decision not in Decision.values:
+        errors["decision"] = [f"One of {', '.join(Decision.values)}."]
+    if reason_code not in REASON_CODES:
+        errors["reason_code"] = [f"One of {', '.join(REASON_CODES)}."]
+    if decision == Decision.CORRECT and lines is None:
+        errors["lines"] = ["A correction needs the corrected lines (an empty list removes every line)."]
+    if len(comment) > 2000:
+        errors["comment"] = ["At most 2000 characters."]
+    if errors:
+        raise InvalidInput("The decision is invalid; nothing was changed.", fields=errors)
+    now = timezone.now()
+    spent = round((now - task.claimed_at).total_seconds(), 1) if task.claimed_at else None
+    final_lines = list(lines) if decision == Decision.CORRECT and lines is not None else proposed_lines(task)
+    receipt = receipt_issue(
+        visit=task.visit, lines=final_lines, source="review", actor=user,
+        action="review_corrected" if decision == Decision.CORRECT else "review_approved",
+        details={
+            "task_id": task.pk, "routing_reason": task.reason, "decision": decision, "reason_code": reason_code,
+            "comment": comment, "time_spent_s": spent, "flag_for_annotation": flag_for_annotation,
+        },
+    )
+    Visit.objects.filter(pk=task.visit_id).update(status=VisitStatus.FINAL)
+    task.status = TaskStatus.DONE
+    task.decision = decision
+    task.reason_code = reason_code
+    task.comment = comment
+    task.decided_by = user
+    task.decided_at = now
+    task.time_spent_s = spent
+    task.receipt = receipt
+    task.flag_for_annotation = flag_for_annotation
+    task.flag_note = flag_note[:300]
+    task.lease_expires_at = None
+    task.save()
+    queue_changed()
+    return task
+
+
+@transaction.atomic
+def visit_dispute(*, visit_id: int, actor: Any, reason: str) -> ReviewTask:
+    """Reopen a visit with a final receipt as a high-priority review task, because the
+    store (or an admin) says the receipt is wrong. Appends a ``disputed`` audit entry."""
+    # Locked so a dispute and a review decision on the same visit happen one after the other.
+    visit = Visit.objects.select_for_update().select_related("store").filter(pk=visit_id).first()
+    if visit is None or (is_store_client(actor) and visit.store_id != actor.store_id):
+        raise NotFound("No such visit.")
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput("Say why the receipt is disputed.", fields={"reason": ["1 to 500 characters."]})
+    if ReviewTask.objects.filter(visit=visit, status__in=[TaskStatus.PENDING, TaskStatus.CLAIMED]).exists():
+        raise Conflict("This visit is already in the review queue.")
+    final = Receipt.objects.filter(visit=visit, is_final=True).first()
+    if final is None:
+        raise Conflict("Only a visit with a final receipt can be disputed.")
+    prediction = Prediction.objects.filter(visit=visit).order_by("-created_at").first()
+    task = task_open(
+        visit=visit, reason=Reason.DISPUTE, detail=reason, policy=policy_for_store(visit.store), prediction=prediction
+    )
+    visit.status = VisitStatus.DISPUTED
+    visit.save(update_fields=["status"])
+    human = None if is_store_client(actor) else actor
+    label = f"store system {visit.store.code}" if is_store_client(actor) else getattr(actor, "username", "")
+    AuditLogEntry.objects.create(
+        visit=visit, receipt=final, action="disputed", actor=human if getattr(human, "pk", None) else None,
+        actor_label=label or "unknown",
+        details={"reason": reason, "task_id": task.pk, "receipt_version": final.version},
+    )
+    queue_changed()
+    return task

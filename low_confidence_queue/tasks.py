@@ -1,0 +1,13 @@
+"""Background jobs of the queue (small: they call a service)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from low_confidence_queue.services.claims import leases_expire
+
+
+@shared_task(name="low_confidence_queue.tasks.sweep_leases", ignore_result=True)
+def sweep_leases() -> int:
+    """Return tasks whose reviewers walked away (beat runs this every 30 s)."""
+    return leases_expire()
