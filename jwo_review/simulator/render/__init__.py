@@ -1,0 +1,1 @@
+"""Drawing the simulated store: clip frames per overhead camera and catalogue images."""
