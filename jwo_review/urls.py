@@ -19,4 +19,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("media/", include("jwo_review.store.media_urls")),
+    path("catalogue/", include("jwo_review.simulator.urls")),
 ]

@@ -20,8 +20,8 @@ from jwo_review.simulator.render.layout import Layout, font
 from jwo_review.simulator.scenario import CameraInfo
 
 SIZE = (320, 240)
-MAX_SPAN_M = 2.4
-ROW_M = 0.22
+MAX_SPAN_M = 2.5
+ROW_M = 0.18
 """Drawn depth of one shelf row: shelves at several heights show side by side from above."""
 PACKS_PER_FACING = 3
 GROUP_COLOURS = ["#1f5fbf", "#8e3fbf", "#0f9aa8", "#c2185b"]
@@ -62,9 +62,9 @@ def camera_view(layout: Layout, camera: CameraInfo, size: tuple[int, int] = SIZE
             continue
         # Show the whole fixture and the strip where shoppers stand in front of it.
         if _faces_down(f):
-            top, bottom = f["y_m"] + depth + 0.2, f["y_m"] - 0.85
+            top, bottom = f["y_m"] + depth + 0.15, f["y_m"] - 0.95
         else:
-            top, bottom = f["y_m"] + 0.85, f["y_m"] - depth - 0.2
+            top, bottom = f["y_m"] + 0.95, f["y_m"] - depth - 0.15
         cy = max(cy - 1.0, min(cy + 1.0, (top + bottom) / 2))
     return View(camera=camera, x0=cx - span_w / 2, y_top=cy + span_h / 2, scale=size[0] / span_w)
 
@@ -162,7 +162,9 @@ class Scene:
 
     def carried(self, t: float) -> dict[int, list[str]]:
         held: dict[int, list[str]] = {}
-        moves = [(a["t_change"], 0, a) for a in self.interactions if a["sku"] and a["action"] in ("pick", "put_back")]
+        # An item is carried once the hand is back, and no longer once the hand reaches out to put it down.
+        moves = [(a["t_end"] if a["action"] == "pick" else a["t_start"], 0, a)
+                 for a in self.interactions if a["sku"] and a["action"] in ("pick", "put_back")]
         moves += [(h["t"], 1, h) for h in self.handovers]
         for when, kind, m in sorted(moves, key=lambda x: (x[0], x[1])):
             if when > t:

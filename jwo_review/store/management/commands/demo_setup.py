@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from jwo_review.store.models import Store
+from jwo_review.store.models import Store, Visit
 
 
 class Command(BaseCommand):
@@ -24,3 +24,9 @@ class Command(BaseCommand):
             self.stdout.write("  already loaded")
         self.stdout.write("[2/2] Demo users")
         call_command("create_demo_users", password=options["password"], stdout=self.stdout)
+        self.stdout.write("[sim] Simulated demo visits and catalogue images")
+        if not Visit.objects.filter(source="simulator").exists():
+            call_command("simulate", scenario="default", visits=300, seed=7, quiet=True, stdout=self.stdout)
+        else:
+            self.stdout.write("  demo visits already there")
+        call_command("render_catalogue", stdout=self.stdout)

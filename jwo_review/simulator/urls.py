@@ -1,0 +1,5 @@
+from django.urls import path
+
+from jwo_review.simulator import views
+
+urlpatterns = [path("", views.catalogue, name="catalogue")]
