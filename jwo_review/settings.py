@@ -210,7 +210,7 @@ LOGGING = {
 }
 
 # Called after commit with the ids of newly stored visits (e.g. to queue scoring).
-JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", [])
+JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", ["inference.hooks.visits_ingested"])
 # Called after commit with the ids of newly scored visits (e.g. to route them).
 JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["low_confidence_queue.hooks.visits_scored"])
 # The Celery task that renders a Clip row (given its id) into a video file.

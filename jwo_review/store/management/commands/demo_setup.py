@@ -24,6 +24,8 @@ class Command(BaseCommand):
             self.stdout.write("  already loaded")
         self.stdout.write("[2/2] Demo users")
         call_command("create_demo_users", password=options["password"], stdout=self.stdout)
+        self.stdout.write("[model] Built-in model (trains a small one if none is active)")
+        call_command("demo_model", stdout=self.stdout)
         self.stdout.write("[sim] Simulated demo visits and catalogue images")
         if not Visit.objects.filter(source="simulator").exists():
             call_command("simulate", scenario="default", visits=300, seed=7, quiet=True, stdout=self.stdout)

@@ -1,0 +1,66 @@
+"""Django admin for the registry: promote and roll back as actions (through the services)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from inference.models import ModelVersion, Prediction
+from inference.services import model_promote, model_rollback
+from jwo_review.errors import ServiceError
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
+    list_display = ["name", "kind", "status", "threshold", "target_accuracy", "created_at", "activated_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["name"]
+    readonly_fields = [
+        "status",
+        "weights",
+        "training_data",
+        "metrics",
+        "calibration",
+        "threshold",
+        "created_by",
+        "created_at",
+        "activated_at",
+        "activated_by",
+        "retired_at",
+    ]
+    actions = ["promote", "rollback"]
+
+    @admin.action(description="Promote the selected version to active")
+    def promote(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to promote.", messages.ERROR)
+            return
+        try:
+            version = model_promote(model_version=queryset.get(), by=request.user)
+        except ServiceError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        self.message_user(request, f"{version.name} is now active.", messages.SUCCESS)
+
+    @admin.action(description="Roll back to the previously active version")
+    def rollback(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        try:
+            version = model_rollback(by=request.user)
+        except ServiceError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        self.message_user(request, f"Rolled back: {version.name} is active again.", messages.SUCCESS)
+
+
+@admin.register(Prediction)
+class PredictionAdmin(admin.ModelAdmin[Prediction]):
+    list_display = ["visit", "model_version", "confidence", "latency_ms", "created_at"]
+    list_filter = ["model_version"]
+    readonly_fields = ["visit", "model_version", "lines", "confidence", "event_assignments", "latency_ms", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Prediction | None = None) -> bool:
+        return False

@@ -1,0 +1,152 @@
+"""Calibration of visit confidence and the choice of an auto-issue threshold.
+
+- ``PlattScaling``: a logistic map of the raw confidence's logit (temperature scaling
+  with a bias), fitted on held-out visits; strictly increasing, so it never reorders
+  visits and a threshold on it is a threshold on the raw score.
+- ``expected_calibration_error``: 15 equal-width bins.
+- ``choose_threshold``: the lowest confidence threshold whose auto-issued set, on
+  held-out visits, has a one-sided 95% Clopper-Pearson lower bound on accuracy of at
+  least the target; the finite-sample margin is what keeps fresh-data accuracy at or
+  above the target rather than around it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+NEVER = 1.01  # a threshold above every probability: nothing is auto-issued
+EPS = 1e-9
+
+
+def _logit(p: NDArray[Any]) -> NDArray[Any]:
+    p = np.clip(p, EPS, 1 - EPS)
+    out: NDArray[Any] = np.log(p) - np.log1p(-p)
+    return out
+
+
+@dataclass
+class PlattScaling:
+    a: float = 1.0
+    b: float = 0.0
+
+    def __call__(self, raw: NDArray[Any] | Sequence[float]) -> NDArray[Any]:
+        z = self.a * _logit(np.asarray(raw, dtype=np.float64)) + self.b
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    @classmethod
+    def fit(cls, raw: NDArray[Any], correct: NDArray[Any], *, iterations: int = 200) -> PlattScaling:
+        """Minimise the log loss with L-BFGS and a line search (plain Newton steps can
+        overshoot when many raw scores sit at the clip); a small ridge keeps a and b finite."""
+        import torch
+
+        x = torch.tensor(_logit(np.asarray(raw, dtype=np.float64)))
+        y = torch.tensor(np.asarray(correct, dtype=np.float64))
+        params = torch.tensor([1.0, 0.0], dtype=torch.float64, requires_grad=True)
+        optimiser = torch.optim.LBFGS([params], lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe")
+
+        def closure() -> torch.Tensor:
+            optimiser.zero_grad()
+            z = params[0] * x + params[1]
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y) + 1e-6 * (
+                (params[0] - 1) ** 2 + params[1] ** 2
+            )
+            loss.backward()  # type: ignore[no-untyped-call]
+            return loss
+
+        optimiser.step(closure)  # type: ignore[no-untyped-call]
+        a, b = (float(v) for v in params.detach())
+        return cls(a=a, b=b)
+
+    def as_dict(self) -> dict[str, float]:
+        return {"a": self.a, "b": self.b}
+
+
+def expected_calibration_error(confidence: NDArray[Any], correct: NDArray[Any], bins: int = 15) -> float:
+    confidence = np.asarray(confidence, dtype=np.float64)
+    correct = np.asarray(correct, dtype=np.float64)
+    if len(confidence) == 0:
+        return 0.0
+    index = np.minimum((confidence * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        sel = index == b
+        if sel.any():
+            total += abs(float(correct[sel].mean()) - float(confidence[sel].mean())) * sel.sum()
+    return total / len(confidence)
+
+
+def clopper_pearson_lower(successes: int, n: int, alpha: float = 0.05) -> float:
+    """One-sided (1 - alpha) lower confidence bound on a binomial proportion."""
+    if n == 0 or successes == 0:
+        return 0.0
+    failures = n - successes
+    j = np.arange(failures + 1)
+    log_choose = np.array([math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in j])
+
+    def tail(p: float) -> float:
+        # P(at least `successes` successes) = P(at most `failures` failures) when success rate is p.
+        q = 1.0 - p
+        if q <= 0:
+            return 1.0
+        terms = log_choose + j * math.log(q) + (n - j) * math.log(max(p, 1e-300))
+        return float(np.exp(np.logaddexp.reduce(terms)))
+
+    lo, hi = 0.0, successes / n
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if tail(mid) < alpha:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def choose_threshold(confidence: NDArray[Any], correct: NDArray[Any], target: float, alpha: float = 0.05) -> float:
+    """Lowest threshold t such that visits with confidence >= t have a Clopper-Pearson
+    lower accuracy bound >= ``target`` on this held-out data; ``NEVER`` if none does."""
+    conf = np.asarray(confidence, dtype=np.float64)
+    ok = np.asarray(correct, dtype=bool)
+    order = np.argsort(-conf, kind="stable")
+    conf, ok = conf[order], ok[order]
+    n = len(conf)
+    if n == 0:
+        return NEVER
+    errors = np.cumsum(~ok)
+    sizes = np.arange(1, n + 1)
+    # A prefix can be auto-issued only whole: cut where the confidence strictly drops.
+    boundary = np.append(conf[:-1] > conf[1:], True)
+    best_k = 0
+    tried: set[int] = set()
+    for k in sizes[boundary][::-1]:
+        e = int(errors[k - 1])
+        if e in tried or e > (1 - target) * k:
+            continue
+        tried.add(e)
+        if clopper_pearson_lower(int(k) - e, int(k), alpha) >= target:
+            best_k = int(k)
+            break
+    return float(conf[best_k - 1]) if best_k else NEVER
+
+
+def holdout_summary(confidence: NDArray[Any], correct: NDArray[Any]) -> dict[str, Any]:
+    """What ``threshold_for_target`` needs to pick a threshold for any target later."""
+    order = np.argsort(-np.asarray(confidence), kind="stable")
+    return {
+        "confidence": [round(float(c), 7) for c in np.asarray(confidence)[order]],
+        "correct": [int(bool(c)) for c in np.asarray(correct)[order]],
+        "alpha": 0.05,
+    }
+
+
+def risk_coverage(confidence: NDArray[Any], correct: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Coverage and risk (error rate among covered) when auto-issuing the top-k by confidence."""
+    order = np.argsort(-np.asarray(confidence), kind="stable")
+    ok = np.asarray(correct, dtype=np.float64)[order]
+    k = np.arange(1, len(ok) + 1)
+    return k / max(len(ok), 1), 1.0 - np.cumsum(ok) / k

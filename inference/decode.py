@@ -1,0 +1,148 @@
+"""From per-event probabilities to a receipt and a raw visit confidence.
+
+An event changes the group's receipt by "nothing" (noise, a staff restock, or a person
+outside the payment group) or by +q / -q units of one product. The decoder takes, per
+event, the most probable of those contributions (marginalising over the actions and
+tracks that give the same one), and the raw confidence is the product over events of
+those probabilities: the chance every event's contribution is right under the heads'
+independence. Calibration (``inference.calibration``) turns it into a probability that
+means what it says.
+
+The rules baseline fills the same three probability arrays from hand rules, so both go
+through this one decoder and the same evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from inference.features import ACTIONS, MAX_QUANTITY, NOISE, PICK, PUT_BACK, RESTOCK, VisitFeatures
+
+
+@dataclass
+class VisitScore:
+    receipt: dict[str, int]  # sku -> units for the payment group
+    lines: list[dict[str, Any]]
+    raw_confidence: float
+    assignments: list[dict[str, Any]] = field(default_factory=list)
+    confidence: float = 0.0  # calibrated, filled by the scorer
+
+
+def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDArray[Any]) -> VisitScore:
+    """``action`` [E,4], ``pq`` [E,K*Q], ``track`` [E,T] for one visit (unpadded rows are ignored)."""
+    n_e, n_t = len(f.events), len(f.track_ids)
+    group = f.is_group[:n_t]
+    totals: dict[str, int] = {}
+    line_prob: dict[str, float] = {}
+    line_track: dict[str, dict[int, float]] = {}
+    assignments: list[dict[str, Any]] = [{} for _ in range(n_e)]
+    log_conf = 0.0
+    for e in range(n_e):
+        a, p, t = action[e], pq[e, : len(f.candidates[e]) * MAX_QUANTITY], track[e, :n_t]
+        p_group = float(t[group].sum()) if n_t else 0.0
+        p_none = float(a[NOISE] + a[RESTOCK]) + float(a[PICK] + a[PUT_BACK]) * (1.0 - p_group)
+        best_pq = int(np.argmax(p)) if len(p) else -1
+        p_pq = float(p[best_pq]) if best_pq >= 0 else 0.0
+        pick = float(a[PICK]) * p_pq * p_group
+        put = float(a[PUT_BACK]) * p_pq * p_group
+        best_track_idx = int(np.argmax(t)) if n_t else -1
+        group_track = int(np.argmax(np.where(group, t, -1.0))) if group.any() else -1
+        sku: str | None = None
+        quantity = 0
+        if max(pick, put) > p_none and best_pq >= 0:
+            sku = f.candidates[e][best_pq // MAX_QUANTITY]
+            quantity = best_pq % MAX_QUANTITY + 1
+            sign = 1 if pick >= put else -1
+            chosen = max(pick, put)
+            totals[sku] = totals.get(sku, 0) + sign * quantity
+            line_prob[sku] = line_prob.get(sku, 1.0) * chosen
+            tid = f.track_ids[group_track]
+            line_track.setdefault(sku, {})[tid] = line_track.get(sku, {}).get(tid, 0.0) + sign * quantity
+            act = PICK if sign > 0 else PUT_BACK
+            track_id: int | None = tid
+        else:
+            chosen = p_none
+            act = int(np.argmax(a))
+            if act in (PICK, PUT_BACK):
+                act = RESTOCK if a[RESTOCK] > a[NOISE] else NOISE
+                if float(a[PICK] + a[PUT_BACK]) * (1.0 - p_group) > float(a[NOISE] + a[RESTOCK]):
+                    # Someone outside the payment group moved it: keep their action for the labels.
+                    act = PICK if a[PICK] >= a[PUT_BACK] else PUT_BACK
+            track_id = f.track_ids[best_track_idx] if best_track_idx >= 0 and act in (PICK, PUT_BACK) else None
+            if act in (PICK, PUT_BACK) and best_pq >= 0:
+                sku = f.candidates[e][best_pq // MAX_QUANTITY]
+                quantity = best_pq % MAX_QUANTITY + 1
+        log_conf += math.log(max(chosen, 1e-12))
+        assignments[e] = {
+            "event": f.event_order[e],
+            "plate": f.plates[e],
+            "action": ACTIONS[act],
+            "sku": sku,
+            "quantity": quantity,
+            "track_id": track_id if track_id is None or track_id >= 0 else None,
+            "on_receipt": act in (PICK, PUT_BACK) and sku is not None and chosen != p_none,
+            "probabilities": {
+                "action": {name: round(float(a[i]), 4) for i, name in enumerate(ACTIONS)},
+                "product": round(p_pq, 4),
+                "in_group": round(p_group, 4),
+                "contribution": round(chosen, 4),
+            },
+        }
+    assignments.sort(key=lambda item: item["event"])
+    receipt = {sku: q for sku, q in sorted(totals.items()) if q > 0}
+    lines = [
+        {
+            "sku": sku,
+            "quantity": q,
+            "shopper_track_id": max(sorted(line_track[sku].items()), key=lambda kv: kv[1])[0],
+            "probability": round(line_prob[sku], 4),
+        }
+        for sku, q in receipt.items()
+    ]
+    return VisitScore(receipt=receipt, lines=lines, raw_confidence=math.exp(log_conf), assignments=assignments)
+
+
+def baseline_probs(f: VisitFeatures) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """The rules pipeline as probabilities: weight change -> product by planogram (and
+    vision where present) and unit weight -> quantity by rounding -> nearest shopper."""
+    n_e, n_t = len(f.events), len(f.track_ids)
+    k_q = f.pq.shape[1] * MAX_QUANTITY if n_e else 0
+    action = np.zeros((n_e, 4))
+    pq = np.zeros((n_e, k_q))
+    track = np.zeros((n_e, max(n_t, 1)))
+    for e in range(n_e):
+        grams = math.expm1(float(f.events[e, 1]) * 8)
+        taken = f.events[e, 0] > 0
+        feats = f.pq[e]  # [K, Q, F]
+        z = feats[:, :, 0] * 4
+        on_plate = feats[:, :, 5] > 0
+        near = feats[:, :, 6] <= 0.25
+        allowed = f.pq_mask[e][:, None] & (on_plate if on_plate.any() else near)
+        if not allowed.any():
+            allowed = np.broadcast_to(f.pq_mask[e][:, None], z.shape)
+        score = np.where(allowed, -0.5 * z**2 + 4.0 * feats[:, :, 7], -1e9)
+        flat = score.flatten()
+        probs = np.exp(flat - flat.max())
+        pq[e] = probs / probs.sum()
+        best_q = int(np.argmax(flat)) % MAX_QUANTITY + 1
+        p_move = 1.0 / (1.0 + math.exp(-(grams - 10.0) / 2.0))
+        if taken:
+            action[e] = [p_move, 0.0, 0.0, 1 - p_move]
+        elif best_q >= 3:
+            action[e] = [0.0, 0.0, p_move, 1 - p_move]
+        else:
+            action[e] = [0.0, p_move, 0.0, 1 - p_move]
+        known = f.track_pairs[e, :n_t, 2] > 0
+        if known.any():
+            dist = f.track_pairs[e, :n_t, 1] * 3.0
+            logits = np.where(known, -dist / 0.25, -1e9)
+        else:
+            logits = np.where(f.is_group[:n_t], 0.0, -1e9)
+        t = np.exp(logits - logits.max())
+        track[e, :n_t] = t / t.sum()
+    return action, pq, track

@@ -1,0 +1,119 @@
+"""Score fresh simulated visits with a model version and the rules baseline, side by side."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from numpy.typing import NDArray
+
+from inference.calibration import choose_threshold, risk_coverage
+from inference.models import ModelVersion
+from inference.scoring import TransformerScorer, quantize_int8
+from inference.selectors import active_model
+from inference.services import baseline_scorer, loaded_scorer, threshold_for_target
+from inference.training import evaluate, simulated_dataset
+
+COLUMNS = [
+    "receipt_accuracy",
+    "item_precision",
+    "item_recall",
+    "item_f1",
+    "ece",
+    "coverage",
+    "reviews_per_1000",
+    "auto_issued_accuracy",
+    "threshold",
+]
+
+
+class Command(BaseCommand):
+    help = "Evaluate a model version and the rules baseline on fresh simulated visits."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scenario", default="default", help="Scenario name or path to a scenario file.")
+        parser.add_argument("--visits", type=int, default=5000)
+        parser.add_argument("--seed", type=int, default=777, help="Use a seed the model was not trained on.")
+        parser.add_argument("--model", type=int, default=None, help="Model version id (default: the active one).")
+        parser.add_argument("--target", type=float, default=0.995)
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument("--plot", default="", help="Risk-coverage PNG path (default under MEDIA_ROOT/reports).")
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        version = ModelVersion.objects.filter(pk=o["model"]).first() if o["model"] else active_model()
+        if version is None:
+            raise CommandError("No such model version, and no active one; train with `manage.py train_model`.")
+        if not 0 < o["target"] < 1:
+            raise CommandError("--target is a probability strictly between 0 and 1.")
+        data = simulated_dataset(o["scenario"], o["visits"], o["seed"])
+        model = loaded_scorer(version)
+        int8 = TransformerScorer(quantize_int8(model.model), model.platt)
+        baseline = baseline_scorer(version)
+        model_threshold = threshold_for_target(version, o["target"])
+        holdout = (version.calibration.get("baseline") or {}).get("holdout") or {}
+        baseline_threshold = choose_threshold(
+            np.array(holdout.get("confidence", [])), np.array(holdout.get("correct", []), dtype=bool), o["target"]
+        )
+        report: dict[str, Any] = {
+            "scenario": o["scenario"],
+            "visits": o["visits"],
+            "seed": o["seed"],
+            "target": o["target"],
+            "model_version": {"id": version.pk, "name": version.name, "training_data": version.training_data},
+        }
+        curves: dict[str, tuple[NDArray[Any], NDArray[Any]]] = {}
+        for key, scorer, threshold in (
+            ("model", model, model_threshold),
+            ("model_int8", int8, model_threshold),
+            ("baseline", baseline, baseline_threshold),
+        ):
+            metrics, scores, correct = evaluate(scorer, data, threshold)
+            metrics["visits_per_s"] = round(len(scores) / max(metrics.pop("score_seconds"), 1e-9), 1)
+            report[key] = metrics
+            curves[key] = risk_coverage(np.array([s.confidence for s in scores]), correct)
+        model_reviews, base_reviews = report["model"]["reviews_per_1000"], report["baseline"]["reviews_per_1000"]
+        report["reviews_ratio_model_to_baseline"] = round(model_reviews / base_reviews, 4) if base_reviews else None
+        if o["json"]:
+            self.stdout.write(json.dumps(report))
+            return
+        self._table(report)
+        path = Path(
+            o["plot"]
+            or Path(settings.MEDIA_ROOT) / "reports" / f"risk_coverage_{Path(o['scenario']).stem}_s{o['seed']}.png"
+        )
+        self._plot(curves, report, path)
+        self.stdout.write(f"Risk-coverage plot: {path}")
+
+    def _table(self, report: dict[str, Any]) -> None:
+        self.stdout.write(
+            f"{report['scenario']}: {report['visits']} visits, seed {report['seed']}, target {report['target']}, "
+            f"model version {report['model_version']['id']} ({report['model_version']['name']})"
+        )
+        self.stdout.write(f"{'metric':<22}{'model':>12}{'model_int8':>12}{'baseline':>12}")
+        for column in COLUMNS + ["visits_per_s"]:
+            cells = [report[k].get(column) for k in ("model", "model_int8", "baseline")]
+            self.stdout.write(f"{column:<22}" + "".join(f"{'-' if c is None else c:>12}" for c in cells))
+
+    def _plot(self, curves: dict[str, tuple[NDArray[Any], NDArray[Any]]], report: dict[str, Any], path: Path) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+        for key, (coverage, risk) in curves.items():
+            ax.plot(coverage, risk, label=f"{key} (accuracy {report[key]['receipt_accuracy']:.3f})")
+        ax.axhline(1 - report["target"], color="grey", linestyle=":", label=f"risk at target {report['target']}")
+        ax.set_xlabel("coverage (share of receipts auto-issued)")
+        ax.set_ylabel("risk (share of auto-issued receipts wrong)")
+        ax.set_ylim(0, max(0.05, float(curves["baseline"][1][-1]) * 1.1))
+        ax.set_title(f"Risk-coverage on {Path(report['scenario']).stem}, {report['visits']} fresh visits")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)

@@ -1,0 +1,75 @@
+"""Train, calibrate and register a model version on simulated visits."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
+
+from inference.network import NetConfig
+from inference.services import model_promote, model_register
+from inference.training import train_and_calibrate
+
+
+class Command(BaseCommand):
+    help = "Train the visit model on a simulator scenario, calibrate it on held-out visits and register it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scenario", default="default", help="Scenario name or path to a scenario file.")
+        parser.add_argument("--visits", type=int, default=12000, help="Training visits.")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--calibration-visits",
+            type=int,
+            default=6000,
+            help="Held-out visits for calibration and the threshold (seed + 1000003).",
+        )
+        parser.add_argument("--epochs", type=int, default=8)
+        parser.add_argument("--batch-size", type=int, default=128)
+        parser.add_argument("--lr", type=float, default=2e-3)
+        parser.add_argument("--d-model", type=int, default=64)
+        parser.add_argument("--layers", type=int, default=2)
+        parser.add_argument("--target", type=float, default=0.995, help="Target accuracy of auto-issued receipts.")
+        parser.add_argument("--name", default="", help="Version name (default: scenario, seed and time).")
+        parser.add_argument("--activate", action="store_true", help="Make the new version the active one.")
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        steps_per_epoch = -(-o["visits"] // o["batch_size"])
+        bar = tqdm(total=steps_per_epoch * o["epochs"], desc="training", unit="step", disable=o["verbosity"] < 1)
+
+        def on_step(step: int, loss: float) -> None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.4f}", epoch=f"{(step - 1) // steps_per_epoch + 1}/{o['epochs']}")
+
+        self.stdout.write(
+            f"Simulating {o['visits']} training and {o['calibration_visits']} held-out visits of {o['scenario']!r}"
+        )
+        result = train_and_calibrate(
+            scenario=o["scenario"],
+            visits=o["visits"],
+            seed=o["seed"],
+            calibration_visits=o["calibration_visits"],
+            epochs=o["epochs"],
+            target=o["target"],
+            config=NetConfig(d_model=o["d_model"], layers=o["layers"], ff=2 * o["d_model"]),
+            batch_size=o["batch_size"],
+            lr=o["lr"],
+            on_step=on_step,
+        )
+        bar.close()
+        name = (
+            o["name"]
+            or f"{o['scenario'].rsplit('/', 1)[-1].split('.')[0]}-s{o['seed']}-{time.strftime('%Y%m%d-%H%M%S')}"
+        )
+        version = model_register(name=name, result=result, target_accuracy=o["target"])
+        self.stdout.write(f"Registered model version {version.pk} ({version.name}) in {result.seconds:.0f} s")
+        self.stdout.write("Held-out metrics (model):    " + json.dumps(result.model_cal.metrics))
+        self.stdout.write("Held-out metrics (baseline): " + json.dumps(result.baseline_cal.metrics))
+        if o["activate"]:
+            model_promote(model_version=version)
+            self.stdout.write(self.style.SUCCESS(f"Model version {version.pk} is active."))
+        else:
+            self.stdout.write(f"Candidate; activate with the admin, the API or --activate (id {version.pk}).")

@@ -1,0 +1,106 @@
+"""Scorers: featurised visits in, receipts with calibrated confidence out (no database).
+
+``TransformerScorer`` runs the network in batches; ``BaselineScorer`` runs the rules.
+Both decode through ``inference.decode`` and calibrate with their own Platt scaling, so
+evaluation, benchmarks and the scoring task treat them alike.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import nn
+
+from inference.calibration import PlattScaling
+from inference.decode import VisitScore, baseline_probs, decode
+from inference.features import VisitFeatures
+from inference.network import NetConfig, VisitTransformer, collate, predict_probs
+
+FEATURE_VERSION = 2
+
+
+class Scorer(Protocol):
+    kind: str
+    platt: PlattScaling
+
+    def score(self, features: Sequence[VisitFeatures]) -> list[VisitScore]: ...
+
+
+class TransformerScorer:
+    kind = "transformer"
+
+    def __init__(self, model: nn.Module, platt: PlattScaling | None = None, *, batch_size: int = 256) -> None:
+        self.model = model.eval()
+        self.platt = platt or PlattScaling()
+        self.batch_size = batch_size
+
+    def probabilities(self, features: Sequence[VisitFeatures]) -> list[tuple[NDArray[Any], NDArray[Any], NDArray[Any]]]:
+        out: list[tuple[NDArray[Any], NDArray[Any], NDArray[Any]]] = []
+        # Similar sizes share a batch so padding stays small.
+        order = sorted(range(len(features)), key=lambda i: len(features[i].events))
+        results: dict[int, tuple[NDArray[Any], NDArray[Any], NDArray[Any]]] = {}
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            action, pq, track = predict_probs(self.model, collate([features[i] for i in idx]))
+            for row, i in enumerate(idx):
+                results[i] = (action[row], pq[row], track[row])
+        out = [results[i] for i in range(len(features))]
+        return out
+
+    def score(self, features: Sequence[VisitFeatures]) -> list[VisitScore]:
+        scores = [decode(f, *p) for f, p in zip(features, self.probabilities(features))]
+        return _calibrate(scores, self.platt)
+
+
+class BaselineScorer:
+    kind = "rules"
+
+    def __init__(self, platt: PlattScaling | None = None) -> None:
+        self.platt = platt or PlattScaling()
+
+    def score(self, features: Sequence[VisitFeatures]) -> list[VisitScore]:
+        return _calibrate([decode(f, *baseline_probs(f)) for f in features], self.platt)
+
+
+def _calibrate(scores: list[VisitScore], platt: PlattScaling) -> list[VisitScore]:
+    if scores:
+        calibrated = platt(np.array([s.raw_confidence for s in scores]))
+        for s, c in zip(scores, calibrated):
+            s.confidence = float(c)
+    return scores
+
+
+def pick_device() -> torch.device:
+    """Train on a GPU when one is present; the same code runs on the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def model_to_bytes(model: VisitTransformer) -> bytes:
+    buffer = io.BytesIO()
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    torch.save({"config": model.config.as_dict(), "feature_version": FEATURE_VERSION, "state_dict": state}, buffer)
+    return buffer.getvalue()
+
+
+def model_from_bytes(data: bytes) -> VisitTransformer:
+    blob: dict[str, Any] = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    if blob.get("feature_version") != FEATURE_VERSION:
+        raise ValueError(
+            f"Weights use feature version {blob.get('feature_version')}; this code reads {FEATURE_VERSION}."
+        )
+    model = VisitTransformer(NetConfig(**blob["config"]))
+    model.load_state_dict(blob["state_dict"])
+    return model.eval()
+
+
+def quantize_int8(model: nn.Module) -> nn.Module:
+    """Dynamic int8 quantisation of the linear layers (the edge build)."""
+    from torch.ao.quantization import quantize_dynamic
+
+    quantized: nn.Module = quantize_dynamic(model.eval(), {nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
+    return quantized

@@ -1,0 +1,209 @@
+"""Writes of the model app: the registry (register, promote, roll back), the routing
+threshold for a target accuracy, and scoring stored visits."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from inference.calibration import NEVER, PlattScaling, choose_threshold
+from inference.features import featurize
+from inference.models import ModelStatus, ModelVersion, Prediction
+from inference.scoring import BaselineScorer, Scorer, TransformerScorer, model_from_bytes, model_to_bytes
+from inference.selectors import active_model, store_context, visit_payload, visits_for_scoring
+from inference.training import TrainingResult
+from jwo_review.errors import Conflict, InvalidInput
+from jwo_review.store.models import Visit, VisitStatus
+
+logger = logging.getLogger(__name__)
+SCORING_CHUNK = 256
+
+
+@transaction.atomic
+def model_register(
+    *, name: str, result: TrainingResult, target_accuracy: float, created_by: Any = None
+) -> ModelVersion:
+    """Store a trained model as a candidate: weights file, data lineage, metrics, calibration."""
+    if ModelVersion.objects.filter(name=name).exists():
+        raise Conflict(f"A model named {name!r} exists.", fields={"name": ["Already used."]})
+    calibration = {
+        "method": "platt",
+        **result.model_cal.platt.as_dict(),
+        "holdout": result.model_cal.holdout,
+        "baseline": {
+            "method": "platt",
+            **result.baseline_cal.platt.as_dict(),
+            "threshold": result.baseline_cal.threshold,
+            "holdout": result.baseline_cal.holdout,
+        },
+    }
+    metrics = {
+        "holdout": result.model_cal.metrics,
+        "baseline_holdout": result.baseline_cal.metrics,
+        "train_seconds": round(result.seconds, 1),
+        "final_loss": round(result.final_loss, 5),
+        "config": result.model.config.as_dict(),
+    }
+    version = ModelVersion(
+        name=name,
+        kind="transformer",
+        training_data=result.training_data,
+        metrics=metrics,
+        calibration=calibration,
+        target_accuracy=target_accuracy,
+        threshold=result.model_cal.threshold,
+        created_by=created_by,
+    )
+    version.weights.save(f"{name}.pt", ContentFile(model_to_bytes(result.model)), save=False)
+    version.save()
+    return version
+
+
+@transaction.atomic
+def model_promote(*, model_version: ModelVersion, by: Any = None) -> ModelVersion:
+    """Make ``model_version`` the active one; the previously active version is retired."""
+    # Lock every version row that may change so two concurrent promotions serialise here
+    # instead of one failing on the one-active constraint.
+    locked = list(ModelVersion.objects.select_for_update().filter(pk=model_version.pk))
+    if not locked:
+        raise InvalidInput("No such model version.")
+    version = locked[0]
+    if not version.weights:
+        raise InvalidInput("This model version has no weights file.", fields={"weights": ["Missing."]})
+    if version.status == ModelStatus.ACTIVE:
+        return version
+    now = timezone.now()
+    for current in ModelVersion.objects.select_for_update().filter(status=ModelStatus.ACTIVE):
+        current.status = ModelStatus.RETIRED
+        current.retired_at = now
+        current.save(update_fields=["status", "retired_at"])
+    version.status = ModelStatus.ACTIVE
+    version.activated_at = now
+    version.activated_by = by if getattr(by, "pk", None) else None
+    version.save(update_fields=["status", "activated_at", "activated_by"])
+    return version
+
+
+@transaction.atomic
+def model_rollback(*, by: Any = None) -> ModelVersion:
+    """Re-activate the version that was active before the current one."""
+    current = ModelVersion.objects.select_for_update().filter(status=ModelStatus.ACTIVE).first()
+    candidates = ModelVersion.objects.select_for_update().filter(status=ModelStatus.RETIRED, activated_at__isnull=False)
+    if current is not None:
+        candidates = candidates.exclude(pk=current.pk)
+    previous = candidates.order_by("-activated_at", "-id").first()
+    if previous is None:
+        raise Conflict("No earlier active model version to roll back to.")
+    return model_promote(model_version=previous, by=by)
+
+
+def threshold_for_target(model_version: ModelVersion, target_accuracy: float) -> float:
+    """The lowest calibrated confidence at which receipts may be auto-issued so that
+    their accuracy is at least ``target_accuracy`` (a value above 1 auto-issues nothing).
+
+    Chosen on the version's held-out visits with a Clopper-Pearson margin; the same
+    rule ``train_model`` used for the stored ``threshold``."""
+    if not 0.0 < target_accuracy < 1.0:
+        raise InvalidInput("The target accuracy is a probability strictly between 0 and 1.")
+    holdout = (model_version.calibration or {}).get("holdout")
+    if not holdout:
+        return model_version.threshold if target_accuracy == model_version.target_accuracy else NEVER
+    return choose_threshold(
+        np.array(holdout["confidence"]),
+        np.array(holdout["correct"], dtype=bool),
+        target_accuracy,
+        alpha=float(holdout.get("alpha", 0.05)),
+    )
+
+
+def platt_of(calibration: dict[str, Any]) -> PlattScaling:
+    return PlattScaling(a=float(calibration.get("a", 1.0)), b=float(calibration.get("b", 0.0)))
+
+
+_scorers: dict[int, TransformerScorer] = {}
+
+
+def loaded_scorer(model_version: ModelVersion) -> TransformerScorer:
+    """The version's network, read from storage once per process."""
+    scorer = _scorers.get(model_version.pk)
+    if scorer is None:
+        with model_version.weights.open("rb") as handle:
+            model = model_from_bytes(handle.read())
+        scorer = TransformerScorer(model, platt_of(model_version.calibration))
+        _scorers.clear()  # one version at a time is plenty; an old one should not pin memory
+        _scorers[model_version.pk] = scorer
+    return scorer
+
+
+def baseline_scorer(model_version: ModelVersion) -> BaselineScorer:
+    return BaselineScorer(platt_of((model_version.calibration or {}).get("baseline") or {}))
+
+
+def visits_score(*, visit_ids: Sequence[int], model_version: ModelVersion | None = None) -> list[int]:
+    """Score visits with the active (or given) version; returns the ids scored now.
+
+    Visits already scored by that version are skipped, so re-scoring is idempotent.
+    With no active version nothing happens (visits stay "received") and a warning is logged.
+    After commit, the ``JWO_VISITS_SCORED_HOOKS`` get the newly scored ids.
+    """
+    version = model_version or active_model()
+    if version is None:
+        logger.warning("No active model version; %d visit(s) left unscored.", len(visit_ids))
+        return []
+    scorer = loaded_scorer(version)
+    scored: list[int] = []
+    ids = sorted(set(visit_ids))
+    for start in range(0, len(ids), SCORING_CHUNK):
+        scored += score_chunk(ids[start : start + SCORING_CHUNK], version, scorer)
+    if scored:
+        transaction.on_commit(lambda: _run_scored_hooks(scored))
+    return scored
+
+
+@transaction.atomic
+def score_chunk(ids: list[int], version: ModelVersion, scorer: Scorer) -> list[int]:
+    """Score one chunk of visits in one transaction (the benchmark times this path too)."""
+    # Row locks on the visits: two workers given the same visit store one prediction, and
+    # only the first reports it as newly scored.
+    visits = list(visits_for_scoring(ids).select_for_update(of=("self",)))
+    done = set(
+        Prediction.objects.filter(visit_id__in=[v.pk for v in visits], model_version=version).values_list(
+            "visit_id", flat=True
+        )
+    )
+    todo = [v for v in visits if v.pk not in done]
+    if not todo:
+        return []
+    started = time.perf_counter()
+    features = [featurize(visit_payload(v), store_context(v.store)) for v in todo]
+    scores = scorer.score(features)
+    latency_ms = (time.perf_counter() - started) * 1000 / len(todo)
+    Prediction.objects.bulk_create(
+        [
+            Prediction(
+                visit=v,
+                model_version=version,
+                lines=s.lines,
+                confidence=s.confidence,
+                event_assignments=s.assignments,
+                latency_ms=round(latency_ms, 3),
+            )
+            for v, s in zip(todo, scores)
+        ]
+    )
+    Visit.objects.filter(pk__in=[v.pk for v in todo], status=VisitStatus.RECEIVED).update(status=VisitStatus.SCORED)
+    return [v.pk for v in todo]
+
+
+def _run_scored_hooks(visit_ids: list[int]) -> None:
+    for path in settings.JWO_VISITS_SCORED_HOOKS:
+        import_string(path)(visit_ids)

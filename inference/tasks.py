@@ -1,0 +1,13 @@
+"""Celery tasks of the model app (routed to the "scoring" and "training" queues)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from inference.services import visits_score
+
+
+@shared_task(name="inference.tasks.score_visits", acks_late=True, autoretry_for=(ConnectionError,), max_retries=3)
+def score_visits(visit_ids: list[int]) -> int:
+    """Score visits with the active model (idempotent, so a redelivered task is harmless)."""
+    return len(visits_score(visit_ids=visit_ids))

@@ -1,0 +1,219 @@
+"""Training, calibrating and evaluating the model on simulated visits (no database).
+
+Seeds: a run with ``--seed S`` trains on ``simulate_visits(scenario, n, S)`` and fits
+calibration and the threshold on ``simulate_visits(scenario, m, S + CALIBRATION_SEED_OFFSET)``,
+so the held-out visits share no random stream with the training ones.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from inference.calibration import PlattScaling, choose_threshold, expected_calibration_error, holdout_summary
+from inference.context import StoreContext, context_from_spec
+from inference.decode import VisitScore
+from inference.features import VisitFeatures, featurize
+from inference.metrics import receipt_metrics, true_receipt
+from inference.network import NetConfig, VisitTransformer, collate, visit_loss
+from inference.scoring import BaselineScorer, Scorer, TransformerScorer, pick_device
+
+CALIBRATION_SEED_OFFSET = 1_000_003
+
+
+@dataclass
+class Dataset:
+    scenario: str
+    seed: int
+    context: StoreContext
+    features: list[VisitFeatures]
+    receipts: list[dict[str, int]]
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _simulate_chunk(
+    scenario_name: str, seed: int, start: int, n: int, keep_payloads: bool
+) -> tuple[list[VisitFeatures], list[dict[str, int]], list[dict[str, Any]]]:
+    from jwo_review.simulator.generate import simulate_visits
+    from jwo_review.simulator.scenario import load_scenario
+
+    scenario = load_scenario(scenario_name)
+    ctx = context_from_spec(scenario.store_spec)
+    features, receipts, payloads = [], [], []
+    for sim in simulate_visits(scenario, n, seed, start=start, streams=False):
+        features.append(featurize(sim.payload, ctx, sim.truth))
+        receipts.append(true_receipt(sim.truth))
+        if keep_payloads:
+            payloads.append(sim.payload)
+    return features, receipts, payloads
+
+
+def simulated_dataset(
+    scenario_name: str, visits: int, seed: int, *, keep_payloads: bool = False, workers: int | None = None
+) -> Dataset:
+    """Simulate and featurise ``visits`` visits of a scenario (name or path).
+
+    Visits are independent given (seed, index), so chunks run in worker processes and
+    the result is the same as one process would give."""
+    from jwo_review.simulator.scenario import load_scenario
+
+    ctx = context_from_spec(load_scenario(scenario_name).store_spec)
+    workers = workers if workers is not None else (min(2, os.cpu_count() or 1) if visits >= 400 else 1)
+    size = max(1, -(-visits // max(1, workers * 4)))
+    ranges = [(start, min(size, visits - start)) for start in range(0, visits, size)]
+    data = Dataset(scenario=scenario_name, seed=seed, context=ctx, features=[], receipts=[], payloads=[])
+    if workers <= 1:
+        parts = [_simulate_chunk(scenario_name, seed, a, n, keep_payloads) for a, n in ranges]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(
+                pool.map(_simulate_chunk, *zip(*[(scenario_name, seed, a, n, keep_payloads) for a, n in ranges]))
+            )
+    for features, receipts, payloads in parts:
+        data.features += features
+        data.receipts += receipts
+        data.payloads += payloads
+    return data
+
+
+def train_network(
+    features: Sequence[VisitFeatures],
+    *,
+    config: NetConfig | None = None,
+    epochs: int = 8,
+    batch_size: int = 128,
+    lr: float = 2e-3,
+    seed: int = 0,
+    on_step: Callable[[int, float], None] | None = None,
+) -> VisitTransformer:
+    """AdamW with a one-cycle schedule; batches group visits of similar length."""
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    device = pick_device()
+    model = VisitTransformer(config).to(device)
+    order = sorted(range(len(features)), key=lambda i: len(features[i].events))
+    chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    steps = max(1, epochs * len(chunks))
+    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=steps, pct_start=0.15)
+    step = 0
+    model.train()
+    for _ in range(epochs):
+        rng.shuffle(chunks)
+        for chunk in chunks:
+            batch = collate([features[i] for i in chunk], with_labels=True).to(device)
+            loss = visit_loss(model, batch)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            step += 1
+            if on_step is not None:
+                on_step(step, float(loss.detach()))
+    return model.cpu().eval()
+
+
+@dataclass
+class Calibrated:
+    platt: PlattScaling
+    threshold: float
+    holdout: dict[str, Any]
+    metrics: dict[str, Any]
+
+
+def calibrate(scorer: Scorer, data: Dataset, *, target: float) -> Calibrated:
+    """Fit Platt scaling on held-out visits, then choose the threshold on the calibrated scores."""
+    scorer.platt = PlattScaling()
+    scores = scorer.score(data.features)
+    correct = np.array([s.receipt == r for s, r in zip(scores, data.receipts)])
+    raw = np.array([s.raw_confidence for s in scores])
+    platt = PlattScaling.fit(raw, correct)
+    calibrated = platt(raw)
+    threshold = choose_threshold(calibrated, correct, target)
+    metrics = receipt_metrics([s.receipt for s in scores], data.receipts, calibrated, threshold)
+    metrics["ece_uncalibrated"] = round(expected_calibration_error(raw, correct), 5)
+    scorer.platt = platt
+    return Calibrated(platt=platt, threshold=threshold, holdout=holdout_summary(calibrated, correct), metrics=metrics)
+
+
+def evaluate(scorer: Scorer, data: Dataset, threshold: float) -> tuple[dict[str, Any], list[VisitScore], NDArray[Any]]:
+    started = time.perf_counter()
+    scores = scorer.score(data.features)
+    elapsed = time.perf_counter() - started
+    confidence = np.array([s.confidence for s in scores])
+    metrics = receipt_metrics([s.receipt for s in scores], data.receipts, confidence, threshold)
+    metrics["score_seconds"] = round(elapsed, 3)
+    correct = np.array([s.receipt == r for s, r in zip(scores, data.receipts)])
+    return metrics, scores, correct
+
+
+@dataclass
+class TrainingResult:
+    model: VisitTransformer
+    model_cal: Calibrated
+    baseline_cal: Calibrated
+    training_data: dict[str, Any]
+    seconds: float
+    final_loss: float
+
+
+def train_and_calibrate(
+    *,
+    scenario: str,
+    visits: int,
+    seed: int,
+    calibration_visits: int,
+    epochs: int,
+    target: float,
+    config: NetConfig | None = None,
+    batch_size: int = 128,
+    lr: float = 2e-3,
+    on_step: Callable[[int, float], None] | None = None,
+) -> TrainingResult:
+    started = time.perf_counter()
+    train = simulated_dataset(scenario, visits, seed)
+    held = simulated_dataset(scenario, calibration_visits, seed + CALIBRATION_SEED_OFFSET)
+    losses: list[float] = []
+
+    def step(i: int, loss: float) -> None:
+        losses.append(loss)
+        if on_step is not None:
+            on_step(i, loss)
+
+    model = train_network(
+        train.features, config=config, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, on_step=step
+    )
+    model_cal = calibrate(TransformerScorer(model), held, target=target)
+    baseline_cal = calibrate(BaselineScorer(), held, target=target)
+    missing = sum(int(f.meta.get("missing_product", 0)) for f in train.features)
+    events = sum(len(f.events) for f in train.features)
+    training_data = {
+        "source": "simulator",
+        "scenario": scenario,
+        "train_seed": seed,
+        "train_visits": visits,
+        "calibration_seed": seed + CALIBRATION_SEED_OFFSET,
+        "calibration_visits": calibration_visits,
+        "epochs": epochs,
+        "events": events,
+        "events_without_candidate": missing,
+    }
+    return TrainingResult(
+        model=model,
+        model_cal=model_cal,
+        baseline_cal=baseline_cal,
+        training_data=training_data,
+        seconds=time.perf_counter() - started,
+        final_loss=float(np.mean(losses[-20:])) if losses else float("nan"),
+    )

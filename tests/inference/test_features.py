@@ -1,0 +1,96 @@
+"""Featurisation: shapes, masks, labels, and the same tensors from a payload and from stored rows."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from django.test import override_settings
+
+from inference.context import StoreContext
+from inference.features import (
+    EVENT_FEATURES,
+    IGNORE,
+    MAX_PRODUCTS,
+    MAX_QUANTITY,
+    NOISE,
+    PICK,
+    PQ_FEATURES,
+    TRACK_PAIR_FEATURES,
+    UNSEEN_TRACK,
+    featurize,
+)
+from inference.network import collate
+from inference.selectors import store_context, visit_payload, visits_for_scoring
+from jwo_review.store.models import Store
+from jwo_review.store.services.ingest import visits_ingest
+from tests.inference.payloads import make_visit
+
+
+def test_features_have_one_row_per_event_and_candidate(ctx: StoreContext) -> None:
+    visit = make_visit(ctx, random.Random(3), 1, stranger=True)
+    f = featurize(visit["payload"], ctx, visit["truth"])
+    n_e = len(visit["payload"]["weight_events"])
+    assert f.events.shape == (n_e, EVENT_FEATURES)
+    assert f.pq.shape == (n_e, MAX_PRODUCTS, MAX_QUANTITY, PQ_FEATURES)
+    assert f.track_pairs.shape == (n_e, len(f.track_ids), TRACK_PAIR_FEATURES)
+    assert f.track_ids[0] == 1 and f.track_ids[-1] == UNSEEN_TRACK and 7 in f.track_ids
+    assert f.is_group.tolist() == [tid == 1 for tid in f.track_ids]
+    # Mask marks exactly the real candidates, and pair features are zero behind the mask.
+    for e in range(n_e):
+        assert f.pq_mask[e].sum() == len(f.candidates[e]) > 0
+        assert not f.pq[e][~f.pq_mask[e]].any()
+
+
+def test_labels_point_at_the_true_candidate(ctx: StoreContext) -> None:
+    visit = make_visit(ctx, random.Random(4), 2, stranger=True)
+    f = featurize(visit["payload"], ctx, visit["truth"])
+    assert f.y_action is not None and f.y_pq is not None and f.y_track is not None
+    for e, original in enumerate(f.event_order):
+        label = visit["truth"]["event_labels"][original]
+        if label["action"] == "pick":
+            assert f.y_action[e] == PICK
+            k, q = divmod(int(f.y_pq[e]), MAX_QUANTITY)
+            assert f.candidates[e][k] == label["sku"] and q + 1 == label["quantity"]
+            assert f.track_ids[f.y_track[e]] == label["track_id"]
+        else:
+            assert f.y_action[e] == NOISE and f.y_pq[e] == IGNORE and f.y_track[e] == IGNORE
+
+
+def test_collate_pads_and_masks_a_batch(ctx: StoreContext) -> None:
+    rng = random.Random(5)
+    visits = [make_visit(ctx, rng, i, stranger=i == 0) for i in range(4)]
+    features = [featurize(v["payload"], ctx, v["truth"]) for v in visits]
+    batch = collate(features, with_labels=True)
+    n_e = max(len(f.events) for f in features)
+    assert batch.events.shape == (4, n_e, EVENT_FEATURES)
+    assert batch.event_mask.sum().item() == sum(len(f.events) for f in features)
+    assert batch.track_mask.sum().item() == sum(len(f.track_ids) for f in features)
+    assert batch.y_action is not None
+    assert (batch.y_action[~batch.event_mask] == IGNORE).all()
+
+
+def test_empty_visit_featurises_to_empty_arrays(ctx: StoreContext) -> None:
+    payload = {"shoppers": [{"track_id": 3, "track": []}], "weight_events": [], "vision_events": []}
+    f = featurize(payload, ctx)
+    assert f.events.shape == (0, EVENT_FEATURES) and f.track_ids == [3, UNSEEN_TRACK]
+    assert collate([f]).events.shape == (1, 1, EVENT_FEATURES)
+
+
+@pytest.mark.django_db
+@override_settings(JWO_VISITS_INGESTED_HOOKS=[])
+def test_stored_visit_gives_the_same_tensors_as_its_payload(aim3s: Store, ctx: StoreContext) -> None:
+    rng = random.Random(6)
+    visits = [make_visit(ctx, rng, 900 + i, stranger=True) for i in range(3)]
+    # Out-of-order events: ingest sorts them, the featuriser must agree.
+    visits[0]["payload"]["weight_events"].reverse()
+    results = visits_ingest(payloads=[v["payload"] for v in visits], source="tests")
+    stored = {v.client_visit_id: v for v in visits_for_scoring([r.id for r in results])}
+    db_ctx = store_context(aim3s)
+    for visit in visits:
+        direct = featurize(visit["payload"], ctx)
+        rebuilt = featurize(visit_payload(stored[visit["payload"]["client_visit_id"]]), db_ctx)
+        for name in ("events", "vision", "tracks", "pq", "pq_mask", "track_pairs", "is_group"):
+            np.testing.assert_allclose(getattr(direct, name), getattr(rebuilt, name), rtol=1e-6, err_msg=name)
+        assert direct.candidates == rebuilt.candidates and direct.track_ids == rebuilt.track_ids
