@@ -220,8 +220,6 @@ def plan_visit(scenario: Scenario, rng: np.random.Generator) -> VisitPlan:
     needs_item = {"multi_pick", "crowding", "occlusion", "identity_swap", "staff_restock", "lean", "hand_over"}
     if cases & needs_item:
         basket = max(basket, 1)
-    if "hand_over" in cases and len(group) < 2:
-        raise AssertionError("hand_over is drawn inside groups only")
 
     # Shopping lists: each item a product and a plate; each group member gets some.
     items: list[tuple[Person, str, PlateInfo, int]] = []
