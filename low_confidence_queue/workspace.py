@@ -99,13 +99,14 @@ def workspace_data(task: ReviewTask, *, catalogue: bool = True) -> dict[str, Any
         assignment = assignments[i] if i < len(assignments) and isinstance(assignments[i], dict) else {}
         if assignment.get("sku"):
             wanted.add(str(assignment["sku"]))
-        event_cameras = sorted({v.camera.code for v in near if v.camera is not None})
+        seen = {v.camera.code for v in near if v.camera is not None}
+        event_cameras = sorted(seen) + [c.code for c in cameras if c.code not in seen]
         events.append({
             "seq": ev.seq, "plate": ev.plate.code, "t_start": ev.t_start, "t_end": ev.t_end,
             "delta_g": round(ev.delta_g, 1), "noise_g": round(ev.noise_g, 1),
             "clip": {"t_start": round(max(0.0, ev.t_start - CLIP_MARGIN_S), 1),
                      "t_end": round(min(visit.duration_s, ev.t_end + CLIP_MARGIN_S), 1),
-                     "cameras": event_cameras or [c.code for c in cameras]},
+                     "cameras": event_cameras[:4]},
             "candidates": candidates, "scores": {s: round(scores.get(s, 0.0), 3) for s in candidates},
             "tracks": sorted({v.track_id for v in near if v.track_id is not None}),
             "model": assignment,

@@ -8,10 +8,12 @@ from jwo_review.store.services.clips import clip_request
 from low_confidence_queue.models import ReviewTask
 from low_confidence_queue.workspace import CLIP_MARGIN_S
 
+MAX_VIEWS = 4
+
 
 def event_clips(*, task: ReviewTask, event_seq: int) -> list[Clip]:
-    """The multi-view clips of one weight event: every camera that saw a hand in the
-    shelf around it, else every camera of the store. Cached per window by clip_request;
+    """The multi-view clips of one weight event: the cameras that saw a hand in the
+    shelf around it first, then the store's other cameras (up to MAX_VIEWS). Cached per window by clip_request;
     rendering is queued after commit."""
     visit = task.visit
     event = WeightEvent.objects.filter(visit=visit, seq=event_seq).first()
@@ -25,6 +27,7 @@ def event_clips(*, task: ReviewTask, event_seq: int) -> list[Clip]:
             t__gte=event.t_start - 1.0 - 5.0,
         ).values_list("camera_id", flat=True)
     )
-    cameras = Camera.objects.filter(store_id=visit.store_id).order_by("code")
-    chosen = [c for c in cameras if c.pk in seen] or list(cameras)
+    cameras = list(Camera.objects.filter(store_id=visit.store_id).order_by("code"))
+    # The cameras that saw the hand first, then the others, so every view can be compared.
+    chosen = ([c for c in cameras if c.pk in seen] + [c for c in cameras if c.pk not in seen])[:MAX_VIEWS]
     return [clip_request(visit=visit, camera=c, t_start=t_start, t_end=t_end) for c in chosen]

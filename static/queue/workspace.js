@@ -52,7 +52,6 @@
     if (state.reasonTouched) return;
     let code = "confirmed";
     if (changed()) {
-      const o = state.lines.find((l) => !l.origin || l.removed);
       code = "other";
       for (const l of state.lines) {
         if (!l.origin) { code = "missed_item"; break; }
@@ -61,7 +60,6 @@
         else if (l.shopper_track_id !== l.origin.shopper_track_id && code === "other") code = "wrong_shopper";
       }
       if (state.removedAny && code === "other") code = "phantom_item";
-      void o;
     }
     $("reason-code").value = code;
   }
@@ -162,8 +160,11 @@
     const ns = "http://www.w3.org/2000/svg";
     for (const f of D.fixtures) {
       const r = document.createElementNS(ns, "rect");
-      r.setAttribute("x", f.x - f.w / 2); r.setAttribute("y", f.y - f.d / 2); r.setAttribute("width", f.w); r.setAttribute("height", f.d);
-      r.setAttribute("fill", "#d7dde7"); svg.append(r);
+      r.setAttribute("x", f.x); r.setAttribute("y", f.y); r.setAttribute("width", f.w); r.setAttribute("height", f.d);
+      r.setAttribute("fill", "#cbd5e1"); svg.append(r);
+      const label = document.createElementNS(ns, "text");
+      label.setAttribute("x", f.x + f.w / 2); label.setAttribute("y", f.y + f.d * 0.7); label.setAttribute("font-size", W / 25);
+      label.setAttribute("text-anchor", "middle"); label.setAttribute("fill", "#475569"); label.textContent = f.code; svg.append(label);
     }
     const ev = D.events[state.event];
     for (const s of D.shoppers) {
@@ -216,7 +217,7 @@
       const cell = el("div", { class: "clip", "data-cam": c.camera, "data-status": c.status }, el("span", { class: "cam", text: c.camera }));
       if (c.status === "ready" && c.url) {
         const v = el("video", { src: c.url, preload: "auto", muted: "", playsinline: "", "data-t0": c.t_start, "data-fps": c.fps });
-        v.muted = true; cell.prepend(v);
+        v.muted = true; cell.replaceChildren(v); // the rendered frames carry their own camera label
       } else if (c.status === "failed") cell.append(el("div", { class: "state", text: "render failed" }));
       else { cell.append(el("div", { class: "state", text: "rendering…" })); pending.push(c.id); }
       box.append(cell);
