@@ -12,7 +12,7 @@ from inference.models import Prediction
 from jwo_review.accounts.permissions import is_store_client
 from jwo_review.errors import Conflict, InvalidInput, NotFound
 from jwo_review.store.models import AuditLogEntry, Receipt, Visit, VisitStatus
-from jwo_review.store.services.receipts import LineSpec, receipt_issue, receipt_line_specs
+from jwo_review.store.services.receipts import LineSpec, receipt_issue, receipt_line_specs, receipt_lines_diff
 from low_confidence_queue.broadcast import queue_changed
 from low_confidence_queue.models import Decision, Reason, ReviewTask, TaskStatus
 from low_confidence_queue.services.claims import task_lock_held
@@ -73,13 +73,18 @@ def task_submit(
         raise InvalidInput("The decision is invalid; nothing was changed.", fields=errors)
     now = timezone.now()
     spent = round((now - task.claimed_at).total_seconds(), 1) if task.claimed_at else None
-    final_lines = list(lines) if decision == Decision.CORRECT and lines is not None else proposed_lines(task)
+    proposed = proposed_lines(task)
+    final_lines = list(lines) if decision == Decision.CORRECT and lines is not None else proposed
+    # The receipt's own diff is against the previous receipt version, and a low-confidence
+    # visit has none; the review is judged against what the reviewer was shown.
+    shown = [{"sku": x.sku, "quantity": x.quantity, "shopper_track_id": x.shopper_track_id} for x in proposed]
     receipt = receipt_issue(
         visit=task.visit, lines=final_lines, source="review", actor=user,
         action="review_corrected" if decision == Decision.CORRECT else "review_approved",
         details={
             "task_id": task.pk, "routing_reason": task.reason, "decision": decision, "reason_code": reason_code,
             "comment": comment, "time_spent_s": spent, "flag_for_annotation": flag_for_annotation,
+            "proposed_lines": shown, "diff_from_proposed": receipt_lines_diff(proposed, final_lines),
         },
     )
     Visit.objects.filter(pk=task.visit_id).update(status=VisitStatus.FINAL)
