@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from inference.models import ModelStatus, ModelVersion
 from jwo_review.accounts.roles import Role, has_role
 from jwo_review.errors import InvalidInput
 from jwo_review.store.models import Store
@@ -21,6 +22,7 @@ from low_confidence_queue.models import Reason, ReviewTask, TaskStatus
 from low_confidence_queue.selectors import queue_stats
 from low_confidence_queue.services.claims import task_claim_next, task_held
 from low_confidence_queue.services.policy import policies_all, policy_for_store, policy_update
+from low_confidence_queue.services.routing import threshold_for
 from low_confidence_queue.workspace import workspace_data
 
 View = Callable[..., HttpResponse]
@@ -104,7 +106,9 @@ def policy_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Policy saved. It applies to visits routed from now on; "
                              "visits already routed keep their decision.")
             return redirect(f"{request.path}?store={scope}")
+    model = ModelVersion.objects.filter(status=ModelStatus.ACTIVE).first()
     return render(request, "low_confidence_queue/policy.html", {
         "form": form, "scope": scope, "stores": Store.objects.all(), "policies": policies_all(),
-        "inherits": store is not None and current.store_id is None,
+        "inherits": store is not None and current.store_id is None, "model": model,
+        "threshold": threshold_for(model, current.target_accuracy) if model else None,
     })

@@ -91,14 +91,13 @@ def workspace_data(task: ReviewTask, *, catalogue: bool = True) -> dict[str, Any
         for v in near:
             for sku, score in v.product_scores.items():
                 scores[sku] = max(scores.get(sku, 0.0), float(score))
-        candidates = sorted(scores, key=lambda s: -scores[s])[:4]
-        for sku in facings.get(ev.plate_id, []):
+        assignment = assignments[i] if i < len(assignments) and isinstance(assignments[i], dict) else {}
+        # The model's pick first, then what the cameras saw, then what the planogram puts there.
+        candidates = [str(assignment["sku"])] if assignment.get("sku") else []
+        for sku in sorted(scores, key=lambda s: -scores[s]) + facings.get(ev.plate_id, []):
             if sku not in candidates and len(candidates) < 6:
                 candidates.append(sku)
         wanted.update(candidates)
-        assignment = assignments[i] if i < len(assignments) and isinstance(assignments[i], dict) else {}
-        if assignment.get("sku"):
-            wanted.add(str(assignment["sku"]))
         seen = {v.camera.code for v in near if v.camera is not None}
         event_cameras = sorted(seen) + [c.code for c in cameras if c.code not in seen]
         events.append({

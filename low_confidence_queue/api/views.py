@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -143,8 +143,8 @@ class ClipStatusView(APIView):
     permission_classes = [Reviewers]
 
     @extend_schema(summary="Status of clips (poll while rendering)",
-                   parameters=[{"name": "ids", "in": "query", "required": True, "schema": {"type": "string"},
-                                "description": "Comma-separated clip ids."}],  # type: ignore[list-item]
+                   parameters=[OpenApiParameter("ids", str, OpenApiParameter.QUERY, required=True,
+                                                description="Comma-separated clip ids.")],
                    responses=ClipSerializer(many=True))
     def get(self, request: Request) -> Response:
         try:

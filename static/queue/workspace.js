@@ -150,7 +150,7 @@
       const p = products[sku]; if (!p) continue;
       box.append(el("button", { type: "button", class: "cand" + (sku === current ? " current" : ""), title: `${p.name} (${sku}) ${p.unit_weight_g} g`, onclick: () => setProduct(sku, "edit") },
         picture(sku, "big"), el("div", { text: p.name }),
-        el("div", { class: "score", text: ev.scores[sku] ? "vision " + ev.scores[sku].toFixed(2) : "planogram" }),
+        el("div", { class: "score", text: [ev.model && ev.model.sku === sku ? "model" : "", ev.scores[sku] ? "vision " + ev.scores[sku].toFixed(2) : "", !ev.scores[sku] && !(ev.model && ev.model.sku === sku) ? "planogram" : ""].filter(Boolean).join(" · ") }),
         el("div", { class: "muted", text: p.unit_weight_g.toFixed(0) + " g" })));
     }
   }

@@ -72,6 +72,7 @@ def asgi_server(pipeline_settings: Path) -> Iterator[str]:
         "JWO_ENV": "test",
         "DEBUG": "1",
         "DB_CONN_MAX_AGE": "0",
+        "JWO_QUEUE_LEASE_S": "30",  # the open page renews every 10 s; the test sees that happen
     }
     log = open(pipeline_settings.parent / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
@@ -142,6 +143,8 @@ def test_reviewer_corrects_a_routed_visit_with_the_keyboard(
         page.wait_for_url("**/queue/tasks/*/")
         task = ReviewTask.objects.get(status=TaskStatus.CLAIMED)
         assert task.claimed_by is not None and task.claimed_by.username == "rita"
+        first_lease = task.lease_expires_at
+        assert first_lease is not None
         # The other browser hears of the claim without reloading.
         watcher.wait_for_function(f"() => document.getElementById('depth').textContent.trim() === '{before - 1}'",
                                   timeout=10000)
@@ -157,6 +160,13 @@ def test_reviewer_corrects_a_routed_visit_with_the_keyboard(
         page.keyboard.press(".")
         page.wait_for_timeout(400)
         page.screenshot(path=str(SCREENS / "workspace.png"))
+        # The next task's clips were requested (rendered ahead) while this one is open.
+        page.wait_for_function("() => Number(document.getElementById('ws').dataset.preloaded) > 0", timeout=60000)
+        # The open page keeps the lease alive.
+        page.wait_for_timeout(11000)
+        task.refresh_from_db()
+        assert task.status == TaskStatus.CLAIMED and task.lease_expires_at is not None
+        assert task.lease_expires_at > first_lease
 
         # Correct one line with the keyboard only: change the product of line 1 (or add one).
         predicted = [line["sku"] for line in (task.prediction.lines if task.prediction else [])]

@@ -32,3 +32,5 @@ class Command(BaseCommand):
         else:
             self.stdout.write("  demo visits already there")
         call_command("render_catalogue", stdout=self.stdout)
+        self.stdout.write("[queue] Routing of scored visits (confident: receipt issued; the rest: review queue)")
+        call_command("route_visits", stdout=self.stdout)
