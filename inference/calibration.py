@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,39 +32,63 @@ def _logit(p: NDArray[Any]) -> NDArray[Any]:
 
 @dataclass
 class PlattScaling:
+    """Logistic calibration: ``sigmoid(a * logit(raw) + b + w . summary)``.
+
+    With no ``w`` it is plain Platt scaling (strictly increasing in the raw score). With
+    ``w``, a few visit-level summaries (the weakest events' probabilities, how many
+    people were around) refine it: a learned confidence head fitted on held-out visits.
+    """
+
     a: float = 1.0
     b: float = 0.0
+    w: list[float] = field(default_factory=list)
 
-    def __call__(self, raw: NDArray[Any] | Sequence[float]) -> NDArray[Any]:
+    def __call__(self, raw: NDArray[Any] | Sequence[float], summary: NDArray[Any] | None = None) -> NDArray[Any]:
         z = self.a * _logit(np.asarray(raw, dtype=np.float64)) + self.b
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        if self.w and summary is not None:
+            z = z + np.asarray(summary, dtype=np.float64)[:, : len(self.w)] @ np.asarray(self.w)
+        out: NDArray[Any] = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        return out
 
     @classmethod
-    def fit(cls, raw: NDArray[Any], correct: NDArray[Any], *, iterations: int = 200) -> PlattScaling:
+    def fit(
+        cls,
+        raw: NDArray[Any],
+        correct: NDArray[Any],
+        summary: NDArray[Any] | None = None,
+        *,
+        iterations: int = 300,
+        ridge: float = 1e-4,
+    ) -> PlattScaling:
         """Minimise the log loss with L-BFGS and a line search (plain Newton steps can
-        overshoot when many raw scores sit at the clip); a small ridge keeps a and b finite."""
+        overshoot when many raw scores sit at the clip); a small ridge keeps weights finite."""
         import torch
 
         x = torch.tensor(_logit(np.asarray(raw, dtype=np.float64)))
         y = torch.tensor(np.asarray(correct, dtype=np.float64))
-        params = torch.tensor([1.0, 0.0], dtype=torch.float64, requires_grad=True)
+        extra = torch.tensor(np.asarray(summary, dtype=np.float64)) if summary is not None else None
+        n_extra = 0 if extra is None else extra.shape[1]
+        params = torch.zeros(2 + n_extra, dtype=torch.float64)
+        params[0] = 1.0
+        params.requires_grad_(True)
         optimiser = torch.optim.LBFGS([params], lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe")
 
         def closure() -> torch.Tensor:
             optimiser.zero_grad()
             z = params[0] * x + params[1]
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y) + 1e-6 * (
-                (params[0] - 1) ** 2 + params[1] ** 2
-            )
+            if extra is not None:
+                z = z + extra @ params[2:]
+            penalty = (params[0] - 1) ** 2 + (params[1:] ** 2).sum()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y) + ridge * penalty
             loss.backward()  # type: ignore[no-untyped-call]
             return loss
 
         optimiser.step(closure)  # type: ignore[no-untyped-call]
-        a, b = (float(v) for v in params.detach())
-        return cls(a=a, b=b)
+        values = [float(v) for v in params.detach()]
+        return cls(a=values[0], b=values[1], w=values[2:])
 
-    def as_dict(self) -> dict[str, float]:
-        return {"a": self.a, "b": self.b}
+    def as_dict(self) -> dict[str, Any]:
+        return {"a": self.a, "b": self.b, "w": list(self.w)}
 
 
 def expected_calibration_error(confidence: NDArray[Any], correct: NDArray[Any], bins: int = 15) -> float:

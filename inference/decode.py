@@ -31,6 +31,7 @@ class VisitScore:
     raw_confidence: float
     assignments: list[dict[str, Any]] = field(default_factory=list)
     confidence: float = 0.0  # calibrated, filled by the scorer
+    summary: list[float] = field(default_factory=list)  # visit-level inputs of the calibrator
 
 
 def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDArray[Any]) -> VisitScore:
@@ -42,6 +43,9 @@ def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDAr
     line_track: dict[str, dict[int, float]] = {}
     assignments: list[dict[str, Any]] = [{} for _ in range(n_e)]
     log_conf = 0.0
+    contributions: list[float] = []
+    outside_moves: list[float] = []
+    product_doubt: list[float] = []
     for e in range(n_e):
         a, p, t = action[e], pq[e, : len(f.candidates[e]) * MAX_QUANTITY], track[e, :n_t]
         p_group = float(t[group].sum()) if n_t else 0.0
@@ -78,6 +82,10 @@ def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDAr
                 sku = f.candidates[e][best_pq // MAX_QUANTITY]
                 quantity = best_pq % MAX_QUANTITY + 1
         log_conf += math.log(max(chosen, 1e-12))
+        contributions.append(chosen)
+        outside_moves.append(float(a[PICK] + a[PUT_BACK]) * (1.0 - p_group))
+        if chosen != p_none:
+            product_doubt.append(1.0 - p_pq)
         assignments[e] = {
             "event": f.event_order[e],
             "plate": f.plates[e],
@@ -104,7 +112,23 @@ def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDAr
         }
         for sku, q in receipt.items()
     ]
-    return VisitScore(receipt=receipt, lines=lines, raw_confidence=math.exp(log_conf), assignments=assignments)
+    weakest = sorted(contributions) + [1.0, 1.0]
+    others = int(np.sum(~group)) - 1 if n_t else 0  # minus the unseen-person slot
+    summary = [
+        math.log(max(weakest[0], 1e-12)) / 10,
+        math.log(max(weakest[1], 1e-12)) / 10,
+        sum(c < 0.999 for c in contributions) / 3,
+        n_e / 10,
+        max(outside_moves, default=0.0),
+        max(others, 0) / 3,
+        max(product_doubt, default=0.0),
+        len(receipt) / 5,
+        min(int(f.meta.get("unexplained_hands_group", 0)), 3) / 3,
+        min(int(f.meta.get("unexplained_hands", 0)), 3) / 3,
+    ]
+    return VisitScore(
+        receipt=receipt, lines=lines, raw_confidence=math.exp(log_conf), assignments=assignments, summary=summary
+    )
 
 
 def baseline_probs(f: VisitFeatures) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:

@@ -356,6 +356,21 @@ def featurize(payload: dict[str, Any], ctx: StoreContext, truth: dict[str, Any] 
             float(tid == UNSEEN_TRACK),
         ]
 
+    # Hands in a shelf with no weight change to explain them: a missed or merged event
+    # the receipt may lack, which the confidence should know about.
+    unexplained_group = unexplained_any = 0
+    for v in hands:
+        vp = v.get("plate")
+        if vp not in ctx.plates:
+            continue
+        explained = any(
+            _overlaps(v, float(e["t_start"]), float(e["t_end"])) and _spatial_weight(ctx, v, e["plate"]) >= 0.6
+            for e in events
+        )
+        if not explained:
+            unexplained_any += 1
+            unexplained_group += int(v.get("track_id") is not None and int(v["track_id"]) in tracks_of)
+
     features = VisitFeatures(
         events=ev,
         vision=vi,
@@ -368,6 +383,7 @@ def featurize(payload: dict[str, Any], ctx: StoreContext, truth: dict[str, Any] 
         is_group=is_group,
         event_order=order,
         plates=[e["plate"] for e in events],
+        meta={"unexplained_hands_group": unexplained_group, "unexplained_hands": unexplained_any},
     )
     if truth is not None:
         _attach_labels(features, truth)

@@ -69,7 +69,7 @@ class BaselineScorer:
 
 def _calibrate(scores: list[VisitScore], platt: PlattScaling) -> list[VisitScore]:
     if scores:
-        calibrated = platt(np.array([s.raw_confidence for s in scores]))
+        calibrated = platt(np.array([s.raw_confidence for s in scores]), np.array([s.summary for s in scores]))
         for s, c in zip(scores, calibrated):
             s.confidence = float(c)
     return scores

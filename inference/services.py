@@ -36,7 +36,7 @@ def model_register(
     if ModelVersion.objects.filter(name=name).exists():
         raise Conflict(f"A model named {name!r} exists.", fields={"name": ["Already used."]})
     calibration = {
-        "method": "platt",
+        "method": "logistic" if result.model_cal.platt.w else "platt",
         **result.model_cal.platt.as_dict(),
         "holdout": result.model_cal.holdout,
         "baseline": {
@@ -126,7 +126,11 @@ def threshold_for_target(model_version: ModelVersion, target_accuracy: float) ->
 
 
 def platt_of(calibration: dict[str, Any]) -> PlattScaling:
-    return PlattScaling(a=float(calibration.get("a", 1.0)), b=float(calibration.get("b", 0.0)))
+    return PlattScaling(
+        a=float(calibration.get("a", 1.0)),
+        b=float(calibration.get("b", 0.0)),
+        w=[float(v) for v in calibration.get("w", [])],
+    )
 
 
 _scorers: dict[int, TransformerScorer] = {}

@@ -1,8 +1,9 @@
 """Training, calibrating and evaluating the model on simulated visits (no database).
 
-Seeds: a run with ``--seed S`` trains on ``simulate_visits(scenario, n, S)`` and fits
-calibration and the threshold on ``simulate_visits(scenario, m, S + CALIBRATION_SEED_OFFSET)``,
-so the held-out visits share no random stream with the training ones.
+Seeds: a run with ``--seed S`` trains on ``simulate_visits(scenario, n, S)``, fits the
+calibrator on ``simulate_visits(scenario, m // 2, S + CALIBRATION_SEED_OFFSET)`` and chooses
+the threshold on ``simulate_visits(scenario, m, S + THRESHOLD_SEED_OFFSET)``, so no two
+steps share visits and the threshold's margin is measured on visits nothing was fitted to.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from inference.network import NetConfig, VisitTransformer, collate, visit_loss
 from inference.scoring import BaselineScorer, Scorer, TransformerScorer, pick_device
 
 CALIBRATION_SEED_OFFSET = 1_000_003
+THRESHOLD_SEED_OFFSET = 2_000_006
 
 
 @dataclass
@@ -132,14 +134,26 @@ class Calibrated:
     metrics: dict[str, Any]
 
 
-def calibrate(scorer: Scorer, data: Dataset, *, target: float) -> Calibrated:
-    """Fit Platt scaling on held-out visits, then choose the threshold on the calibrated scores."""
+def calibrate(
+    scorer: Scorer, data: Dataset, *, target: float, fit_data: Dataset | None = None, head: bool = True
+) -> Calibrated:
+    """Fit the calibrator on ``fit_data`` (default: ``data``), then choose the threshold
+    on ``data``, so the threshold's margin is measured on visits the calibrator never saw.
+    ``head`` adds the visit summaries to plain Platt scaling."""
     scorer.platt = PlattScaling()
+    if fit_data is not None:
+        fit_scores = scorer.score(fit_data.features)
+        fit_correct = np.array([s.receipt == r for s, r in zip(fit_scores, fit_data.receipts)])
+        fit_raw = np.array([s.raw_confidence for s in fit_scores])
+        fit_summary = np.array([s.summary for s in fit_scores]) if head else None
+        platt = PlattScaling.fit(fit_raw, fit_correct, fit_summary)
     scores = scorer.score(data.features)
     correct = np.array([s.receipt == r for s, r in zip(scores, data.receipts)])
     raw = np.array([s.raw_confidence for s in scores])
-    platt = PlattScaling.fit(raw, correct)
-    calibrated = platt(raw)
+    summary = np.array([s.summary for s in scores])
+    if fit_data is None:
+        platt = PlattScaling.fit(raw, correct, summary if head else None)
+    calibrated = platt(raw, summary)
     threshold = choose_threshold(calibrated, correct, target)
     metrics = receipt_metrics([s.receipt for s in scores], data.receipts, calibrated, threshold)
     metrics["ece_uncalibrated"] = round(expected_calibration_error(raw, correct), 5)
@@ -183,7 +197,8 @@ def train_and_calibrate(
 ) -> TrainingResult:
     started = time.perf_counter()
     train = simulated_dataset(scenario, visits, seed)
-    held = simulated_dataset(scenario, calibration_visits, seed + CALIBRATION_SEED_OFFSET)
+    fit = simulated_dataset(scenario, max(calibration_visits // 2, 500), seed + CALIBRATION_SEED_OFFSET)
+    held = simulated_dataset(scenario, calibration_visits, seed + THRESHOLD_SEED_OFFSET)
     losses: list[float] = []
 
     def step(i: int, loss: float) -> None:
@@ -194,8 +209,8 @@ def train_and_calibrate(
     model = train_network(
         train.features, config=config, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, on_step=step
     )
-    model_cal = calibrate(TransformerScorer(model), held, target=target)
-    baseline_cal = calibrate(BaselineScorer(), held, target=target)
+    model_cal = calibrate(TransformerScorer(model), held, target=target, fit_data=fit)
+    baseline_cal = calibrate(BaselineScorer(), held, target=target, fit_data=fit)
     missing = sum(int(f.meta.get("missing_product", 0)) for f in train.features)
     events = sum(len(f.events) for f in train.features)
     training_data = {
@@ -204,7 +219,9 @@ def train_and_calibrate(
         "train_seed": seed,
         "train_visits": visits,
         "calibration_seed": seed + CALIBRATION_SEED_OFFSET,
-        "calibration_visits": calibration_visits,
+        "calibration_visits": max(calibration_visits // 2, 500),
+        "threshold_seed": seed + THRESHOLD_SEED_OFFSET,
+        "threshold_visits": calibration_visits,
         "epochs": epochs,
         "events": events,
         "events_without_candidate": missing,
