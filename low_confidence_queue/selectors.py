@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from low_confidence_queue.models import Reason, ReviewTask, TaskStatus
@@ -56,4 +56,14 @@ def task_peek_next(*, user: Any) -> ReviewTask | None:
         .order_by("-priority", "created_at", "id")
         .select_related("visit")
         .first()
+    )
+
+
+def tasks_flagged_for_annotation() -> QuerySet[ReviewTask]:
+    """Decided review tasks whose reviewer sent the visit to annotation (newest first);
+    the annotation app reads these to make its tasks."""
+    return (
+        ReviewTask.objects.filter(flag_for_annotation=True, status=TaskStatus.DONE)
+        .select_related("visit", "receipt", "decided_by")
+        .order_by("-decided_at")
     )

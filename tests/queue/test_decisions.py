@@ -12,6 +12,7 @@ from jwo_review.errors import Conflict, InvalidInput
 from jwo_review.store.models import AuditLogEntry, Receipt, Visit, VisitStatus
 from jwo_review.store.services.receipts import LineSpec
 from low_confidence_queue.models import Reason, ReviewTask, TaskStatus
+from low_confidence_queue.selectors import tasks_flagged_for_annotation
 from low_confidence_queue.services.claims import task_claim_next
 from low_confidence_queue.services.decisions import task_submit, visit_dispute
 from low_confidence_queue.services.routing import visit_route
@@ -54,6 +55,7 @@ def test_a_correction_records_the_diff_reason_comment_and_flag(review_task: Make
     entry = AuditLogEntry.objects.get(receipt=receipt)
     assert entry.action == "review_corrected" and entry.details["comment"] == "look-alike"
     assert ReviewTask.objects.get(pk=task.pk).flag_for_annotation
+    assert [t.visit_id for t in tasks_flagged_for_annotation()] == [task.visit_id]
 
 
 def test_an_invalid_correction_changes_nothing(review_task: MakeTask, users: dict[str, Any]) -> None:
