@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
-from low_confidence_queue.models import Reason, ReviewTask, TaskStatus
+from low_confidence_queue.models import Reason, ReviewTask, TaskStatus, VisitRouting
 
 
 def queue_stats() -> dict[str, Any]:
@@ -67,3 +68,18 @@ def tasks_flagged_for_annotation() -> QuerySet[ReviewTask]:
         .select_related("visit", "receipt", "decided_by")
         .order_by("-decided_at")
     )
+
+
+def review_rate(*, hours: int = 24) -> dict[str, Any]:
+    """Reviews per 1,000 routed visits over the last ``hours``, by routing reason."""
+    since = timezone.now() - timedelta(hours=hours)
+    rows = dict(
+        VisitRouting.objects.filter(routed_at__gte=since).values_list("reason").annotate(n=Count("id")).order_by()
+    )
+    routed = sum(rows.values())
+    reviewed = routed - rows.get("", 0)
+    return {
+        "hours": hours, "routed": routed, "reviewed": reviewed,
+        "per_1000": round(1000 * reviewed / routed, 1) if routed else None,
+        "by_reason": {r.value: rows.get(r.value, 0) for r in Reason},
+    }

@@ -19,7 +19,7 @@ from jwo_review.store.models import Store
 from low_confidence_queue.conf import lease_seconds
 from low_confidence_queue.forms import PolicyForm
 from low_confidence_queue.models import Reason, ReviewTask, TaskStatus
-from low_confidence_queue.selectors import queue_stats
+from low_confidence_queue.selectors import queue_stats, review_rate
 from low_confidence_queue.services.claims import task_claim_next, task_held
 from low_confidence_queue.services.policy import policies_all, policy_for_store, policy_update
 from low_confidence_queue.services.routing import threshold_for
@@ -50,6 +50,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     )
     return render(request, "low_confidence_queue/queue.html", {
         "stats": queue_stats(),
+        "rate": review_rate(hours=24),
         "held": task_held(user=request.user),
         "recent": recent,
         "policy": policy_for_store(None),

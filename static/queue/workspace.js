@@ -69,17 +69,18 @@
     state.lines.forEach((l, i) => {
       const p = products[l.sku];
       total += p ? Number(p.price) * l.quantity : 0;
-      const conf = l.confidence == null ? null : l.confidence;
+      const edited = l.origin && (l.sku !== l.origin.sku || l.quantity !== l.origin.quantity || l.shopper_track_id !== l.origin.shopper_track_id);
+      // The model's confidence was about the line it predicted, not the reviewer's edit.
+      const conf = l.confidence == null || edited ? null : l.confidence;
       const confCls = conf == null ? "" : conf < 0.5 ? "bad" : conf < 0.85 ? "low" : "";
-      const cls = [i === state.sel ? "sel" : "", !l.origin ? "added" : "",
-        l.origin && (l.sku !== l.origin.sku || l.quantity !== l.origin.quantity || l.shopper_track_id !== l.origin.shopper_track_id) ? "changed" : ""].join(" ");
+      const cls = [i === state.sel ? "sel" : "", !l.origin ? "added" : "", edited ? "changed" : ""].join(" ");
       const tr = el("tr", { class: cls, "data-sku": l.sku, onclick: () => { state.sel = i; renderLines(); } },
         el("td", { text: String(i + 1), class: "muted" }),
         el("td", {}, picture(l.sku), el("span", { text: p ? p.name : l.sku }), el("br"), el("small", { class: "muted mono", text: l.sku })),
         el("td", { class: "qty", text: "× " + l.quantity }),
         el("td", {}, l.shopper_track_id == null ? el("span", { class: "muted", text: "–" })
           : el("span", { class: "shop-chip", style: `background:${shopperColour[l.shopper_track_id] || "#666"}`, text: "#" + l.shopper_track_id })),
-        el("td", {}, conf == null ? el("span", { class: "muted", text: "new" })
+        el("td", {}, conf == null ? el("span", { class: "muted", text: edited ? "edited" : "new" })
           : el("span", { title: conf.toFixed(3) }, el("span", { class: "conf " + confCls }, el("i", { style: `width:${Math.round(conf * 100)}%` })), " " + conf.toFixed(2))),
       );
       body.append(tr);
