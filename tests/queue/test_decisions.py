@@ -118,3 +118,19 @@ def test_a_dispute_cannot_be_queued_twice(scored_visit: ScoredVisit, users: dict
     with pytest.raises(Conflict):
         visit_dispute(visit_id=visit.pk, actor=users["admin"], reason="wrong again")
     assert ReviewTask.objects.filter(visit=visit).count() == 1
+
+
+def test_the_workspace_of_a_dispute_starts_from_the_final_receipt(
+    scored_visit: ScoredVisit, users: dict[str, Any]
+) -> None:
+    from django.test import Client
+
+    visit = scored_visit(confidence=0.99)
+    visit_route(visit_id=visit.pk)
+    visit_dispute(visit_id=visit.pk, actor=users["admin"], reason="not taken")
+    task = task_claim_next(user=users["reviewer"])
+    assert task is not None
+    client = Client()
+    client.force_login(users["reviewer"])
+    body = client.get(f"/queue/tasks/{task.pk}/").content.decode()
+    assert "Final receipt under dispute" in body and "not taken" in body and "AIM3S-002" in body

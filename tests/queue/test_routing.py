@@ -127,3 +127,14 @@ def test_the_review_rate_counts_routed_visits(scored_visit: ScoredVisit) -> None
     rate = review_rate(hours=1)
     assert (rate["routed"], rate["reviewed"], rate["per_1000"]) == (4, 1, 250.0)
     assert rate["by_reason"]["low_confidence"] == 1
+
+
+def test_a_store_policy_overrides_the_default(scored_visit: ScoredVisit) -> None:
+    visit = scored_visit(confidence=0.99)
+    current = policy_for_store(None)
+    policy_update(store=visit.store, actor=None, target_accuracy=current.target_accuracy, audit_rate=1.0,
+                  max_basket_value=None, max_basket_items=None, sla_minutes=current.sla_minutes)
+    visit_route(visit_id=visit.pk)
+    task = ReviewTask.objects.get(visit=visit)
+    assert task.reason == Reason.AUDIT
+    assert VisitRouting.objects.get(visit=visit).policy == policy_for_store(visit.store) != current
