@@ -5,7 +5,7 @@
   visits and a threshold on it is a threshold on the raw score.
 - ``expected_calibration_error``: 15 equal-width bins.
 - ``choose_threshold``: the lowest confidence threshold whose auto-issued set, on
-  held-out visits, has a one-sided 95% Clopper-Pearson lower bound on accuracy of at
+  held-out visits, has a one-sided 99% Clopper-Pearson lower bound on accuracy of at
   least the target; the finite-sample margin is what keeps fresh-data accuracy at or
   above the target rather than around it.
 """
@@ -131,9 +131,10 @@ def clopper_pearson_lower(successes: int, n: int, alpha: float = 0.05) -> float:
     return lo
 
 
-def choose_threshold(confidence: NDArray[Any], correct: NDArray[Any], target: float, alpha: float = 0.05) -> float:
+def choose_threshold(confidence: NDArray[Any], correct: NDArray[Any], target: float, alpha: float = 0.01) -> float:
     """Lowest threshold t such that visits with confidence >= t have a Clopper-Pearson
-    lower accuracy bound >= ``target`` on this held-out data; ``NEVER`` if none does."""
+    lower accuracy bound >= ``target`` on this held-out data (99% one-sided by default, which
+    also leaves room for the sampling noise of the fresh visits it will be judged on); ``NEVER`` if none does."""
     conf = np.asarray(confidence, dtype=np.float64)
     ok = np.asarray(correct, dtype=bool)
     order = np.argsort(-conf, kind="stable")
@@ -164,7 +165,7 @@ def holdout_summary(confidence: NDArray[Any], correct: NDArray[Any]) -> dict[str
     return {
         "confidence": [round(float(c), 7) for c in np.asarray(confidence)[order]],
         "correct": [int(bool(c)) for c in np.asarray(correct)[order]],
-        "alpha": 0.05,
+        "alpha": 0.01,
     }
 
 

@@ -383,11 +383,46 @@ def featurize(payload: dict[str, Any], ctx: StoreContext, truth: dict[str, Any] 
         is_group=is_group,
         event_order=order,
         plates=[e["plate"] for e in events],
-        meta={"unexplained_hands_group": unexplained_group, "unexplained_hands": unexplained_any},
+        meta={
+            "unexplained_hands_group": unexplained_group,
+            "unexplained_hands": unexplained_any,
+            "t_start": [float(e["t_start"]) for e in events],
+            "t_end": [float(e["t_end"]) for e in events],
+        },
     )
     if truth is not None:
         _attach_labels(features, truth)
     return features
+
+
+def _group_share(
+    label: dict[str, Any], features: VisitFeatures, e_i: int, interactions: list[dict[str, Any]], group: set[int]
+) -> dict[str, Any]:
+    """The label that makes this event add up to the group's receipt.
+
+    When two people move the same product on one plate at once, the detector sees one
+    weight change and the simulator labels it with one of them; if that one is outside
+    the group while a group member's move is merged in, the receipt wants the member's
+    share, so train on that."""
+    if label.get("track_id") in group or label.get("action") not in ("pick", "put_back"):
+        return label
+    plate = features.plates[e_i]
+    t0 = float(features.meta.get("t_start", [0.0] * (e_i + 1))[e_i])
+    t1 = float(features.meta.get("t_end", [0.0] * (e_i + 1))[e_i])
+    for act in interactions:
+        if (
+            act.get("plate") == plate
+            and act.get("track_id") in group
+            and act.get("action") == label["action"]
+            and t0 - 0.5 <= float(act.get("t_change", -1e9)) <= t1 + 0.5
+        ):
+            return {
+                "action": act["action"],
+                "sku": act["sku"],
+                "quantity": act["quantity"],
+                "track_id": act["track_id"],
+            }
+    return label
 
 
 def _attach_labels(features: VisitFeatures, truth: dict[str, Any]) -> None:
@@ -398,8 +433,9 @@ def _attach_labels(features: VisitFeatures, truth: dict[str, Any]) -> None:
     y_track = np.full(n_e, IGNORE, dtype=np.int64)
     missing_product = 0
     group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
+    interactions = truth.get("interactions") or []
     for e_i, original in enumerate(features.event_order):
-        label = labels[original]
+        label = _group_share(labels[original], features, e_i, interactions, group)
         action = ACTIONS.index(label["action"])
         y_action[e_i] = action
         if action in (PICK, PUT_BACK):

@@ -117,12 +117,19 @@ def threshold_for_target(model_version: ModelVersion, target_accuracy: float) ->
     holdout = (model_version.calibration or {}).get("holdout")
     if not holdout:
         return model_version.threshold if target_accuracy == model_version.target_accuracy else NEVER
-    return choose_threshold(
-        np.array(holdout["confidence"]),
-        np.array(holdout["correct"], dtype=bool),
-        target_accuracy,
-        alpha=float(holdout.get("alpha", 0.05)),
-    )
+    # A version's calibration never changes, so routing many visits computes this once.
+    key = (model_version.pk, round(target_accuracy, 6))
+    if key not in _thresholds:
+        _thresholds[key] = choose_threshold(
+            np.array(holdout["confidence"]),
+            np.array(holdout["correct"], dtype=bool),
+            target_accuracy,
+            alpha=float(holdout.get("alpha", 0.05)),
+        )
+    return _thresholds[key]
+
+
+_thresholds: dict[tuple[int, float], float] = {}
 
 
 def platt_of(calibration: dict[str, Any]) -> PlattScaling:

@@ -38,14 +38,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **o: Any) -> None:
         steps_per_epoch = -(-o["visits"] // o["batch_size"])
-        bar = tqdm(total=steps_per_epoch * o["epochs"], desc="training", unit="step", disable=o["verbosity"] < 1)
+        bars: list[tqdm[Any]] = []
 
         def on_step(step: int, loss: float) -> None:
+            if not bars:  # opened at the first step so the simulation's wait does not show as 0%
+                bars.append(
+                    tqdm(total=steps_per_epoch * o["epochs"], desc="training", unit="step", disable=o["verbosity"] < 1)
+                )
+            bar = bars[0]
             bar.update(1)
             bar.set_postfix(loss=f"{loss:.4f}", epoch=f"{(step - 1) // steps_per_epoch + 1}/{o['epochs']}")
 
         self.stdout.write(
-            f"Simulating {o['visits']} training and {o['calibration_visits']} held-out visits of {o['scenario']!r}"
+            f"Simulating {o['visits']} training, {o['calibration_visits'] // 2} calibration and "
+            f"{o['calibration_visits']} threshold visits of {o['scenario']!r}"
         )
         result = train_and_calibrate(
             scenario=o["scenario"],
@@ -59,7 +65,8 @@ class Command(BaseCommand):
             lr=o["lr"],
             on_step=on_step,
         )
-        bar.close()
+        for bar in bars:
+            bar.close()
         name = (
             o["name"]
             or f"{o['scenario'].rsplit('/', 1)[-1].split('.')[0]}-s{o['seed']}-{time.strftime('%Y%m%d-%H%M%S')}"
