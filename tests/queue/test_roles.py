@@ -124,3 +124,14 @@ def test_socket_role_matrix(users: dict[str, Any], role: str, accepted: bool) ->
         assert detail["type"] == "stats" and "depth" in detail
     else:
         assert detail == FORBIDDEN_CLOSE_CODE
+
+
+@pytest.mark.parametrize("model", ["reviewtask", "visitrouting", "routingpolicy"])
+def test_the_admin_lists_queue_rows_read_only(users: dict[str, Any], state: dict[str, int], model: str) -> None:
+    path = f"/admin/low_confidence_queue/{model}/"
+    users["admin"].is_superuser = True
+    users["admin"].save()
+    client = Client()
+    client.force_login(users["admin"])
+    assert client.get(path).status_code == 200
+    assert client.get(path + "add/").status_code == 403
