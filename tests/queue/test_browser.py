@@ -159,6 +159,20 @@ def test_reviewer_corrects_a_routed_visit_with_the_keyboard(
         page.keyboard.press("Space")
         page.keyboard.press(".")
         page.wait_for_timeout(400)
+        rate = "() => [...document.querySelectorAll('#clips video')].map(v => v.playbackRate)"
+        page.keyboard.press("s")  # slow motion, on every view
+        assert set(page.evaluate(rate)) == {0.25}
+        page.keyboard.press("]")
+        assert set(page.evaluate(rate)) == {0.5}
+        page.keyboard.press("j")  # back to just before the event
+        page.wait_for_timeout(300)
+        times = page.evaluate("() => [...document.querySelectorAll('#clips video')].map(v => v.currentTime)")
+        assert max(times) - min(times) < 0.1 and times[0] < 2.0
+        if page.locator(".event").count() > 1:
+            page.keyboard.press("ArrowRight")
+            assert page.locator(".event").nth(1).get_attribute("class") == "event sel"
+            page.keyboard.press("ArrowLeft")
+            page.wait_for_function("() => document.querySelector('#clips video')?.readyState >= 2", timeout=60000)
         page.screenshot(path=str(SCREENS / "workspace.png"))
         # The next task's clips were requested (rendered ahead) while this one is open.
         page.wait_for_function("() => Number(document.getElementById('ws').dataset.preloaded) > 0", timeout=60000)
