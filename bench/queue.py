@@ -346,6 +346,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("DB_CONN_MAX_AGE", "600")
+    os.environ.setdefault("DEBUG", "0")  # as in production: no per-query debug recording
     django_on_bench_db(BENCH_DB)
     from django.conf import settings
 

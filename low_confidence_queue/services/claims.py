@@ -19,6 +19,9 @@ from low_confidence_queue.conf import lease_seconds
 from low_confidence_queue.models import ReviewTask, TaskSkip, TaskStatus
 
 _TASKS = ReviewTask._meta.db_table
+# What callers of claim-next read; other fields load on first access (deferred).
+_RETURNED = ["id", "visit_id", "prediction_id", "reason", "priority", "status", "created_at", "sla_due_at",
+             "claimed_by_id", "claimed_at", "lease_expires_at", "claim_count"]
 _SKIPS = TaskSkip._meta.db_table
 
 
@@ -40,7 +43,7 @@ def _claim_sql(vendor: str) -> str:
                 ORDER BY c.priority DESC, c.created_at, c.id
                 LIMIT 1 {lock})
            AND status = 'pending'
-        RETURNING *
+        RETURNING {", ".join(_RETURNED)}
     """
 
 
@@ -51,13 +54,10 @@ def _claim_once(user_id: int, now: datetime) -> ReviewTask | None:
         row = cursor.fetchone()
         if row is None:
             return None
-        names = [col[0] for col in cursor.description]
-    by_name = dict(zip(names, row))
     if connection.vendor != "postgresql":
         # SQLite's cursor hands back text for datetimes; let the ORM read the row.
-        return ReviewTask.objects.get(pk=by_name["id"])
-    fields = [f.attname for f in ReviewTask._meta.concrete_fields]
-    return ReviewTask.from_db(connection.alias, fields, [by_name[f] for f in fields])
+        return ReviewTask.objects.get(pk=row[0])
+    return ReviewTask.from_db(connection.alias, _RETURNED, list(row))
 
 
 def task_claim_next(*, user: Any) -> ReviewTask | None:
