@@ -27,8 +27,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import django_on_bench_db  # noqa: E402
+# The project root, not this folder, goes first: bench/queue.py would shadow the standard library's queue.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+from bench._setup import django_on_bench_db  # noqa: E402
 
 
 def main() -> None:

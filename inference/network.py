@@ -168,9 +168,13 @@ class VisitTransformer(nn.Module):
         h_ev, h_tr = hidden[:, :n_e], hidden[:, n_e + n_v :]
 
         action = self.action_head(h_ev)
-        pair = self.pq_pair(b.pq) + self.pq_event(h_ev)[:, :, None, None, :]
-        pq_logits = self.pq_out(pair).squeeze(-1)  # [B,E,K,Q]
-        pq_logits = pq_logits.masked_fill(~b.pq_mask[..., None], NEG).flatten(2)
+        # Only real (event, candidate) slots go through the pair MLP: most of a padded
+        # batch is padding, and this head is most of the network's arithmetic.
+        slots = b.pq_mask.nonzero(as_tuple=True)
+        pair = self.pq_pair(b.pq[slots]) + self.pq_event(h_ev)[slots[0], slots[1]][:, None, :]
+        pq_logits = torch.full(b.pq.shape[:-1], NEG, dtype=action.dtype, device=action.device)
+        pq_logits[slots] = self.pq_out(pair).squeeze(-1).to(action.dtype)
+        pq_logits = pq_logits.flatten(2)  # [B,E,K*Q]
         tpair = self.tr_pair(b.track_pairs) + self.tr_event(h_ev)[:, :, None, :] + self.tr_token(h_tr)[:, None, :, :]
         tr_logits = self.tr_out(tpair).squeeze(-1).masked_fill(~b.track_mask[:, None, :], NEG)
         return action, pq_logits, tr_logits

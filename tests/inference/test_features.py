@@ -94,3 +94,29 @@ def test_stored_visit_gives_the_same_tensors_as_its_payload(aim3s: Store, ctx: S
         for name in ("events", "vision", "tracks", "pq", "pq_mask", "track_pairs", "is_group"):
             np.testing.assert_allclose(getattr(direct, name), getattr(rebuilt, name), rtol=1e-6, err_msg=name)
         assert direct.candidates == rebuilt.candidates and direct.track_ids == rebuilt.track_ids
+
+
+def test_a_merged_move_trains_on_the_group_members_share(ctx: StoreContext) -> None:
+    visit = make_visit(ctx, random.Random(7), 3, stranger=True)
+    payload, truth = visit["payload"], visit["truth"]
+    # The stranger's pick is labelled on the event; a group member's pick merged into it.
+    stranger_event = next(i for i, lab in enumerate(truth["event_labels"]) if lab["track_id"] == 7)
+    event = payload["weight_events"][stranger_event]
+    sku = ctx.facings[event["plate"]][0]
+    truth["interactions"] = [
+        {
+            "plate": event["plate"],
+            "track_id": 1,
+            "action": "pick",
+            "sku": sku,
+            "quantity": 1,
+            "t_change": event["t_start"] + 0.2,
+        },
+    ]
+    f = featurize(payload, ctx, truth)
+    assert f.y_track is not None
+    e = f.event_order.index(stranger_event)
+    assert f.track_ids[f.y_track[e]] == 1
+    truth["interactions"][0]["plate"] = "S8P12" if event["plate"] != "S8P12" else "S8P11"
+    f = featurize(payload, ctx, truth)
+    assert f.y_track is not None and f.track_ids[f.y_track[e]] == 7
