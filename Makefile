@@ -64,6 +64,10 @@ beat: install
 
 bench: install-dev
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/simulate.py
+	$(BIN)/python bench/clips.py
+	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/queue.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles
