@@ -9,6 +9,7 @@ of it is ``physics``, ``detector`` and ``vision``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,18 @@ ENTRANCE = (0.5, 0.3)
 """Fraction of the store's width and metres into it where people enter and leave."""
 
 
+def position_at(waypoints: Sequence[Sequence[float]], t: float) -> tuple[float, float] | None:
+    """Linear interpolation along [(t, x, y), ...]; None outside the time span."""
+    w = waypoints
+    if not w or t < w[0][0] or t > w[-1][0]:
+        return None
+    for (t0, x0, y0), (t1, x1, y1) in zip(w, w[1:]):
+        if t0 <= t <= t1:
+            f = 0.0 if t1 <= t0 else (t - t0) / (t1 - t0)
+            return (x0 + f * (x1 - x0), y0 + f * (y1 - y0))
+    return (w[-1][1], w[-1][2])
+
+
 @dataclass
 class Person:
     track_id: int
@@ -28,14 +41,7 @@ class Person:
 
     def at(self, t: float) -> tuple[float, float] | None:
         """Position at t, or None when the person is not in the store."""
-        w = self.waypoints
-        if not w or t < w[0][0] or t > w[-1][0]:
-            return None
-        for (t0, x0, y0), (t1, x1, y1) in zip(w, w[1:]):
-            if t0 <= t <= t1:
-                f = 0.0 if t1 <= t0 else (t - t0) / (t1 - t0)
-                return (x0 + f * (x1 - x0), y0 + f * (y1 - y0))
-        return (w[-1][1], w[-1][2])
+        return position_at(self.waypoints, t)
 
 
 @dataclass
@@ -64,10 +70,18 @@ class Interaction:
 
     def truth(self) -> dict[str, Any]:
         return {
-            "t_start": round(self.t_start, 3), "t_end": round(self.t_end, 3), "t_change": round(self.t_change, 3),
-            "plate": self.plate, "plates": {k: round(v, 3) for k, v in sorted(self.plates.items())},
-            "sku": self.sku, "action": self.action, "quantity": self.quantity, "track_id": self.track_id,
-            "role": self.role, "delta_g": round(self.delta_g, 2), "case": self.case,
+            "t_start": round(self.t_start, 3),
+            "t_end": round(self.t_end, 3),
+            "t_change": round(self.t_change, 3),
+            "plate": self.plate,
+            "plates": {k: round(v, 3) for k, v in sorted(self.plates.items())},
+            "sku": self.sku,
+            "action": self.action,
+            "quantity": self.quantity,
+            "track_id": self.track_id,
+            "role": self.role,
+            "delta_g": round(self.delta_g, 2),
+            "case": self.case,
             "hand": [round(self.hand[0], 3), round(self.hand[1], 3)],
         }
 
@@ -153,13 +167,18 @@ class _Planner:
     def stand_point(self, plate: PlateInfo, offset_x: float = 0.0) -> tuple[float, float]:
         facing = math.radians(float(self.s.fixtures[plate.fixture]["facing_deg"]))
         dist = 0.45 + self.u(0.0, 0.15)
-        return (plate.x_m + offset_x + float(self.rng.normal(0, 0.05)) + dist * math.cos(facing),
-                plate.y_m + dist * math.sin(facing))
+        return (
+            plate.x_m + offset_x + float(self.rng.normal(0, 0.05)) + dist * math.cos(facing),
+            plate.y_m + dist * math.sin(facing),
+        )
 
     def neighbour(self, plate: PlateInfo, spread: int) -> PlateInfo | None:
         """A plate of the same shelf within ``spread`` plates (not the plate itself)."""
-        options = [p for p in self.s.plates.values() if p.fixture == plate.fixture and p.shelf == plate.shelf
-                   and 0 < abs(p.number - plate.number) <= spread]
+        options = [
+            p
+            for p in self.s.plates.values()
+            if p.fixture == plate.fixture and p.shelf == plate.shelf and 0 < abs(p.number - plate.number) <= spread
+        ]
         if not options:
             return None
         options.sort(key=lambda p: p.number)
@@ -178,8 +197,17 @@ class _Planner:
         person.waypoints.append((arrive, to[0], to[1]))
         return arrive
 
-    def interaction(self, person: Person, plate: PlateInfo, sku: str | None, action: str, units: list[float],
-                    t_arrive: float, case: str | None, straddle: bool = True) -> Interaction:
+    def interaction(
+        self,
+        person: Person,
+        plate: PlateInfo,
+        sku: str | None,
+        action: str,
+        units: list[float],
+        t_arrive: float,
+        case: str | None,
+        straddle: bool = True,
+    ) -> Interaction:
         t_start = t_arrive + self.u(0.4, 2.0)
         t_end = t_start + self.u(1.2, 2.4)
         t_change = t_start + self.u(0.35, 0.65) * (t_end - t_start)
@@ -190,9 +218,21 @@ class _Planner:
                 share = self.u(0.5, 0.85)
                 plates = {plate.code: share, other.code: 1.0 - share}
         hand = (plate.x_m + float(self.rng.normal(0, 0.02)), plate.y_m + float(self.rng.normal(0, 0.02)))
-        return Interaction(t_start=t_start, t_end=t_end, t_change=t_change, plate=plate.code, sku=sku, action=action,
-                           quantity=len(units), track_id=person.track_id, role=person.role, unit_weights=units,
-                           plates=plates, case=case, hand=hand)
+        return Interaction(
+            t_start=t_start,
+            t_end=t_end,
+            t_change=t_change,
+            plate=plate.code,
+            sku=sku,
+            action=action,
+            quantity=len(units),
+            track_id=person.track_id,
+            role=person.role,
+            unit_weights=units,
+            plates=plates,
+            case=case,
+            hand=hand,
+        )
 
 
 def _choice(rng: np.random.Generator, dist: dict[int, float]) -> int:
@@ -269,8 +309,9 @@ def plan_visit(scenario: Scenario, rng: np.random.Generator) -> VisitPlan:
             arrive = pl.walk(person, pl.stand_point(plate), t + pl.u(2, 10))
             t = arrive + pl.u(3, 12)
             person.waypoints.append((t, person.waypoints[-1][1], person.waypoints[-1][2]))
-            plan.stops.append((person.track_id, plate.fixture, arrive, t, person.waypoints[-1][1],
-                               person.waypoints[-1][2]))
+            plan.stops.append(
+                (person.track_id, plate.fixture, arrive, t, person.waypoints[-1][1], person.waypoints[-1][2])
+            )
     ours = [a for a in interactions if a.role == "shopper" and a.action == "pick"]
     if "hand_over" in cases:
         _hand_over(pl, plan, ours)
@@ -307,8 +348,14 @@ def _inspect_and_return(pl: _Planner, plan: VisitPlan, person: Person, t: float,
     target = plate
     if wrong_plate:
         # Put down where the product is not faced: a neighbouring plate of the shelf or the shelf next to it.
-        options = [p for p in s.plates.values() if p.fixture == plate.fixture and sku not in s.facings.get(p.code, [])
-                   and abs(p.number - plate.number) <= 3 and abs(p.level - plate.level) <= 1]
+        options = [
+            p
+            for p in s.plates.values()
+            if p.fixture == plate.fixture
+            and sku not in s.facings.get(p.code, [])
+            and abs(p.number - plate.number) <= 3
+            and abs(p.level - plate.level) <= 1
+        ]
         options.sort(key=lambda p: p.code)
         if options:
             target = options[int(pl.rng.integers(len(options)))]
@@ -317,21 +364,33 @@ def _inspect_and_return(pl: _Planner, plan: VisitPlan, person: Person, t: float,
     arrive2 = pl.walk(person, pl.stand_point(target), hold)
     back = pl.interaction(person, target, sku, "put_back", unit, arrive2, case, straddle=False)
     plan.interactions.append(back)
-    plan.stops.append((person.track_id, plate.fixture, arrive, back.t_end + 0.3, person.waypoints[-1][1],
-                       person.waypoints[-1][2]))
+    plan.stops.append(
+        (person.track_id, plate.fixture, arrive, back.t_end + 0.3, person.waypoints[-1][1], person.waypoints[-1][2])
+    )
     t = back.t_end + pl.u(0.5, 1.5)
     person.waypoints.append((t, person.waypoints[-1][1], person.waypoints[-1][2]))
     return t
 
 
-def _visitor(pl: _Planner, plan: VisitPlan, role: str, near: tuple[float, float], t_arrive: float,
-             dwell: float, start: tuple[float, float]) -> Person:
+def _visitor(
+    pl: _Planner,
+    plan: VisitPlan,
+    role: str,
+    near: tuple[float, float],
+    t_arrive: float,
+    dwell: float,
+    start: tuple[float, float],
+) -> Person:
     low, high = (900, 1000) if role == "staff" else (1, 900)
     person = Person(track_id=pl.track_id(low, high), role=role)
     dist = math.hypot(near[0] - start[0], near[1] - start[1])
     t0 = t_arrive - dist / pl.speed
-    person.waypoints = [(t0, start[0], start[1]), (t_arrive, near[0], near[1]), (t_arrive + dwell, near[0], near[1]),
-                        (t_arrive + dwell + dist / pl.speed, start[0], start[1])]
+    person.waypoints = [
+        (t0, start[0], start[1]),
+        (t_arrive, near[0], near[1]),
+        (t_arrive + dwell, near[0], near[1]),
+        (t_arrive + dwell + dist / pl.speed, start[0], start[1]),
+    ]
     plan.people.append(person)
     return person
 
@@ -345,8 +404,15 @@ def _hand_over(pl: _Planner, plan: VisitPlan, ours: list[Interaction]) -> None:
     # The companion walks over, takes the item and stays a moment.
     meet = pl.walk(taker, (where[0] + 0.35, where[1]), t)
     taker.waypoints.append((meet + 1.5, where[0] + 0.35, where[1]))
-    plan.handovers.append({"t": round(meet + 0.7, 3), "from": giver.track_id, "to": taker.track_id,
-                           "sku": giver_pick.sku, "quantity": giver_pick.quantity})
+    plan.handovers.append(
+        {
+            "t": round(meet + 0.7, 3),
+            "from": giver.track_id,
+            "to": taker.track_id,
+            "sku": giver_pick.sku,
+            "quantity": giver_pick.quantity,
+        }
+    )
     giver_pick.case = giver_pick.case or "hand_over"
 
 
@@ -360,10 +426,19 @@ def _crowding(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
         target = pl.neighbour(plate, 1) or plate
     else:
         # Mostly a few plates away or on the shelf above or below: close, but a separate event.
-        options = [p for p in s.plates.values() if p.fixture == plate.fixture and s.facings.get(p.code)
-                   and (p.shelf == plate.shelf and 2 <= abs(p.number - plate.number) <= 4
-                        or p.shelf != plate.shelf and abs(p.level - plate.level) == 1
-                        and abs(p.number - plate.number) <= 2)]
+        options = [
+            p
+            for p in s.plates.values()
+            if p.fixture == plate.fixture
+            and s.facings.get(p.code)
+            and (
+                p.shelf == plate.shelf
+                and 2 <= abs(p.number - plate.number) <= 4
+                or p.shelf != plate.shelf
+                and abs(p.level - plate.level) == 1
+                and abs(p.number - plate.number) <= 2
+            )
+        ]
         options.sort(key=lambda p: p.code)
         target = options[int(pl.rng.integers(len(options)))] if options else plate
     if not s.facings.get(target.code):
@@ -381,8 +456,9 @@ def _crowding(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
     plan.stops.append((other.track_id, target.fixture, other.waypoints[1][0], other.waypoints[2][0], *stand))
     ours.case = ours.case or "crowding"
     if pl.rng.random() < 0.25:
-        back = pl.interaction(other, target, sku, "put_back", units, act.t_end + pl.u(1.0, 3.0), "crowding",
-                              straddle=False)
+        back = pl.interaction(
+            other, target, sku, "put_back", units, act.t_end + pl.u(1.0, 3.0), "crowding", straddle=False
+        )
         plan.interactions.append(back)
 
 
@@ -399,8 +475,16 @@ def _restock(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
     stand = pl.stand_point(plate, offset_x=pl.u(-0.2, 0.2))
     staff = _visitor(pl, plan, "staff", stand, t - 1.0, pl.u(5.0, 9.0), pl.back_door)
     count = int(pl.rng.integers(2, 5))
-    act = pl.interaction(staff, plate, sku, "restock", [pl.unit_weight(sku) for _ in range(count)], t - 1.0,
-                         "staff_restock", straddle=False)
+    act = pl.interaction(
+        staff,
+        plate,
+        sku,
+        "restock",
+        [pl.unit_weight(sku) for _ in range(count)],
+        t - 1.0,
+        "staff_restock",
+        straddle=False,
+    )
     plan.interactions.append(act)
     plan.stops.append((staff.track_id, plate.fixture, t - 1.0, t + 6.0, *stand))
 
@@ -411,14 +495,25 @@ def _lean(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
     if pl.rng.random() < 0.5:
         target = plate
     else:
-        below = [p for p in s.plates.values() if p.fixture == plate.fixture and p.level == plate.level - 1
-                 and p.number == plate.number]
+        below = [
+            p
+            for p in s.plates.values()
+            if p.fixture == plate.fixture and p.level == plate.level - 1 and p.number == plate.number
+        ]
         target = below[0] if below else (pl.neighbour(plate, 1) or plate)
     lo, hi = s.physics["lean_g"]
     slo, shi = s.physics["lean_sway_g"]
-    plan.leans.append(Lean(plate=target.code, t_start=ours.t_start - pl.u(0.5, 2.5), t_end=ours.t_end + pl.u(0.5, 3.5),
-                           pressure_g=pl.u(lo, hi), sway_g=pl.u(slo, shi), sway_hz=pl.u(0.3, 1.2),
-                           track_id=ours.track_id))
+    plan.leans.append(
+        Lean(
+            plate=target.code,
+            t_start=ours.t_start - pl.u(0.5, 2.5),
+            t_end=ours.t_end + pl.u(0.5, 3.5),
+            pressure_g=pl.u(lo, hi),
+            sway_g=pl.u(slo, shi),
+            sway_hz=pl.u(0.3, 1.2),
+            track_id=ours.track_id,
+        )
+    )
     ours.case = ours.case or "lean"
 
 
@@ -436,11 +531,13 @@ def _swap(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
             faced = pl.s.facings.get(target.code) or pl.s.facings[plate.code]
             target = target if pl.s.facings.get(target.code) else plate
             sku = faced[int(pl.rng.integers(len(faced)))]
-            act = pl.interaction(partner, target, sku, "pick", [pl.unit_weight(sku)], partner.waypoints[1][0],
-                                 "identity_swap")
+            act = pl.interaction(
+                partner, target, sku, "pick", [pl.unit_weight(sku)], partner.waypoints[1][0], "identity_swap"
+            )
             plan.interactions.append(act)
-    plan.swaps.append(Swap(a=ours.track_id, b=partner.track_id, t=ours.t_start - pl.u(1.0, 5.0),
-                           t_end=ours.t_end + pl.u(2.0, 20.0)))
+    plan.swaps.append(
+        Swap(a=ours.track_id, b=partner.track_id, t=ours.t_start - pl.u(1.0, 5.0), t_end=ours.t_end + pl.u(2.0, 20.0))
+    )
     ours.case = ours.case or "identity_swap"
 
 
@@ -450,6 +547,12 @@ def _occlusion(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
     camera = min(s.cameras.values(), key=lambda c: (math.hypot(c.x_m - plate.x_m, c.y_m - plate.y_m), c.code))
     bodies = [p.track_id for p in plan.people if p.role != "staff"]
     occluder = bodies[int(pl.rng.integers(len(bodies)))]
-    plan.occlusions.append(Occlusion(camera=camera.code, t=max(0.0, ours.t_start - pl.u(0.0, 2.0)),
-                                     t_end=ours.t_end + pl.u(0.5, 3.0), track_id=occluder))
+    plan.occlusions.append(
+        Occlusion(
+            camera=camera.code,
+            t=max(0.0, ours.t_start - pl.u(0.0, 2.0)),
+            t_end=ours.t_end + pl.u(0.5, 3.0),
+            track_id=occluder,
+        )
+    )
     ours.case = ours.case or "occlusion"

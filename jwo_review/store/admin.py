@@ -118,34 +118,29 @@ class ReceiptLineInline(ReadOnlyInline):
     fields = ["product", "quantity", "shopper_track_id", "unit_price", "confidence"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Browse only: these rows change through the review workflow, which audits them."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(m.Receipt)
-class ReceiptAdmin(admin.ModelAdmin[m.Receipt]):
+class ReceiptAdmin(ReadOnlyAdmin):
     list_display = ["visit", "version", "source", "is_final", "total", "issued_by", "created_at"]
     list_filter = ["source", "is_final"]
     raw_id_fields = ["visit"]
     inlines = [ReceiptLineInline]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(m.AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin[m.AuditLogEntry]):
+class AuditLogEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "visit", "action", "actor_label", "receipt"]
     list_filter = ["action"]
     search_fields = ["visit__client_visit_id", "actor_label"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

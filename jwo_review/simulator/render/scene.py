@@ -16,6 +16,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from jwo_review.simulator.behaviour import position_at
 from jwo_review.simulator.render.layout import Layout, font
 from jwo_review.simulator.scenario import CameraInfo
 
@@ -80,16 +81,17 @@ def _faces_down(fixture: dict[str, Any]) -> bool:
 
 
 def _mix(colour: str, other: str, f: float) -> str:
-    a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(other[i:i + 2], 16) for i in (1, 3, 5)]
+    a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(a, b))
 
 
 class Scene:
     """A visit's reality, drawable from any camera at any time."""
 
-    def __init__(self, layout: Layout, truth: dict[str, Any], *, entered_at: datetime | None = None,
-                 size: tuple[int, int] = SIZE) -> None:
+    def __init__(
+        self, layout: Layout, truth: dict[str, Any], *, entered_at: datetime | None = None, size: tuple[int, int] = SIZE
+    ) -> None:
         self.layout = layout
         self.size = size
         self.entered_at = entered_at
@@ -123,14 +125,7 @@ class Scene:
         return (x0, y0, x1, y1)
 
     def position(self, person: dict[str, Any], t: float) -> tuple[float, float] | None:
-        w = person["waypoints"]
-        if not w or t < w[0][0] or t > w[-1][0]:
-            return None
-        for (t0, x0, y0), (t1, x1, y1) in zip(w, w[1:]):
-            if t0 <= t <= t1:
-                f = 0.0 if t1 <= t0 else (t - t0) / (t1 - t0)
-                return (x0 + f * (x1 - x0), y0 + f * (y1 - y0))
-        return (w[-1][1], w[-1][2])
+        return position_at(person["waypoints"], t)
 
     def colour_of(self, person: dict[str, Any]) -> str:
         if person["role"] == "staff":
@@ -163,8 +158,11 @@ class Scene:
     def carried(self, t: float) -> dict[int, list[str]]:
         held: dict[int, list[str]] = {}
         # An item is carried once the hand is back, and no longer once the hand reaches out to put it down.
-        moves = [(a["t_end"] if a["action"] == "pick" else a["t_start"], 0, a)
-                 for a in self.interactions if a["sku"] and a["action"] in ("pick", "put_back")]
+        moves = [
+            (a["t_end"] if a["action"] == "pick" else a["t_start"], 0, a)
+            for a in self.interactions
+            if a["sku"] and a["action"] in ("pick", "put_back")
+        ]
         moves += [(h["t"], 1, h) for h in self.handovers]
         for when, kind, m in sorted(moves, key=lambda x: (x[0], x[1])):
             if when > t:
@@ -218,8 +216,9 @@ class Scene:
         self._backgrounds[view.camera.code] = img
         return img
 
-    def _pack(self, d: ImageDraw.ImageDraw, cx: float, cy: float, w: float, h: float, colour: str,
-              outline: str = "#202020") -> None:
+    def _pack(
+        self, d: ImageDraw.ImageDraw, cx: float, cy: float, w: float, h: float, colour: str, outline: str = "#202020"
+    ) -> None:
         d.rectangle([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], fill=colour, outline=outline)
         d.line([cx - w / 2 + 1, cy - h / 6, cx + w / 2 - 1, cy - h / 6], fill=_mix(colour, "#ffffff", 0.55))
 
@@ -265,24 +264,46 @@ class Scene:
                 if act["track_id"] == person["track_id"]:
                     x0, y0, x1, y1 = self.plate_rect(view, act["plate"])
                     self._draw_reach(d, act, (bx, by), (view.px(act["hand"][0], 0)[0], (y0 + y1) / 2), t)
-            d.ellipse([bx - body_r * 1.35, by - body_r * 0.8, bx + body_r * 1.35, by + body_r * 0.8],
-                      fill=_mix(colour, "#000000", 0.25))
+            d.ellipse(
+                [bx - body_r * 1.35, by - body_r * 0.8, bx + body_r * 1.35, by + body_r * 0.8],
+                fill=_mix(colour, "#000000", 0.25),
+            )
             d.ellipse([bx - body_r, by - body_r, bx + body_r, by + body_r], fill=colour, outline="#111111")
             for k, sku in enumerate(held.get(person["track_id"], [])[:4]):
                 pc = self.layout.products[sku].color if sku in self.layout.products else "#888888"
                 self._pack(d, bx + body_r * 1.1 + 4, by - body_r * 0.6 + k * 6, 7, 5, pc)
             label = str(person["track_id"])
-            d.text((bx, by), label, fill="#ffffff", font=font(max(9, int(body_r * 0.95)), True), anchor="mm",
-                   stroke_width=2, stroke_fill="#111111")
+            d.text(
+                (bx, by),
+                label,
+                fill="#ffffff",
+                font=font(max(9, int(body_r * 0.95)), True),
+                anchor="mm",
+                stroke_width=2,
+                stroke_fill="#111111",
+            )
             if person["role"] == "staff":
-                d.text((bx, by + body_r + 6), "STAFF", fill="#ffffff", font=font(8, True), anchor="mm",
-                       stroke_width=2, stroke_fill=STAFF_COLOUR)
+                d.text(
+                    (bx, by + body_r + 6),
+                    "STAFF",
+                    fill="#ffffff",
+                    font=font(8, True),
+                    anchor="mm",
+                    stroke_width=2,
+                    stroke_fill=STAFF_COLOUR,
+                )
         self._draw_occlusion(img, view, t)
         self._draw_overlay(d, camera, t)
         return img
 
-    def _draw_reach(self, d: ImageDraw.ImageDraw, act: dict[str, Any], body: tuple[float, float],
-                    target: tuple[float, float], t: float) -> None:
+    def _draw_reach(
+        self,
+        d: ImageDraw.ImageDraw,
+        act: dict[str, Any],
+        body: tuple[float, float],
+        target: tuple[float, float],
+        t: float,
+    ) -> None:
         span = act["t_end"] - act["t_start"]
         phase = (t - act["t_start"]) / span if span > 0 else 1.0
         out = _smooth(phase / 0.35) * (1.0 - _smooth((phase - 0.65) / 0.35))
