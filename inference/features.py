@@ -12,11 +12,12 @@ same network then works on a store with other products):
 
 Everything is computed from the payload dict, so training reads the simulator's
 payloads directly and scoring rebuilds the same dict from stored rows
-(``inference.selectors.visit_payload``). Nothing here depends on dict key order.
+(``inference.selectors.visit_payloads``). Nothing here depends on dict key order.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,12 +90,11 @@ def _spatial_weight(ctx: StoreContext, v: dict[str, Any], plate: str) -> float:
 def _track_position(track: list[list[float]], t: float) -> tuple[float, float] | None:
     if not track:
         return None
-    times = [p[0] for p in track]
-    if t <= times[0]:
+    if t <= track[0][0]:
         return track[0][1], track[0][2]
-    if t >= times[-1]:
+    if t >= track[-1][0]:
         return track[-1][1], track[-1][2]
-    i = int(np.searchsorted(times, t))
+    i = bisect.bisect_left(track, t, key=lambda p: p[0])
     (ta, xa, ya), (tb, xb, yb) = track[i - 1][:3], track[i][:3]
     w = 0.0 if tb <= ta else (t - ta) / (tb - ta)
     return xa + w * (xb - xa), ya + w * (yb - ya)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from inference.context import StoreContext, context_from_spec
 from inference.models import ModelStatus, ModelVersion, Prediction
@@ -21,54 +21,81 @@ def model_versions() -> QuerySet[ModelVersion]:
     return ModelVersion.objects.select_related("created_by", "activated_by").order_by("-created_at", "-id")
 
 
-def visits_for_scoring(visit_ids: Iterable[int]) -> QuerySet[Visit]:
-    """Visits with everything featurisation reads, in three queries per relation."""
-    return (
-        Visit.objects.filter(pk__in=list(visit_ids))
-        .select_related("store")
-        .prefetch_related(
-            Prefetch("shoppers", queryset=Shopper.objects.order_by("track_id")),
-            Prefetch("weight_events", queryset=WeightEvent.objects.select_related("plate").order_by("seq")),
-            Prefetch(
-                "vision_events",
-                queryset=VisionEvent.objects.select_related("plate", "fixture", "camera").order_by("seq"),
-            ),
-        )
-        .order_by("pk")
-    )
+def visit_payloads(visit_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Stored visits as the ingest payload dicts featurisation reads, keyed by visit id.
 
-
-def visit_payload(visit: Visit) -> dict[str, Any]:
-    """The stored visit as the ingest payload dict featurisation reads (from prefetched rows)."""
-    return {
-        "client_visit_id": visit.client_visit_id,
-        "store": visit.store.code,
-        "visit_code": visit.visit_code,
-        "entered_at": visit.entered_at.isoformat(),
-        "exited_at": visit.exited_at.isoformat(),
-        "shoppers": [{"track_id": s.track_id, "track": s.track} for s in visit.shoppers.all()],
-        "weight_events": [
-            {"plate": e.plate.code, "t_start": e.t_start, "t_end": e.t_end, "delta_g": e.delta_g, "noise_g": e.noise_g}
-            for e in visit.weight_events.all()
-        ],
-        "vision_events": [
+    Four queries for any number of visits, reading plain values (building model
+    instances for every event row costs more than featurising them)."""
+    ids = list(visit_ids)
+    out: dict[int, dict[str, Any]] = {}
+    for row in Visit.objects.filter(pk__in=ids).values(
+        "pk", "client_visit_id", "store__code", "visit_code", "entered_at", "exited_at"
+    ):
+        out[row["pk"]] = {
+            "client_visit_id": row["client_visit_id"],
+            "store": row["store__code"],
+            "visit_code": row["visit_code"],
+            "entered_at": row["entered_at"].isoformat(),
+            "exited_at": row["exited_at"].isoformat(),
+            "shoppers": [],
+            "weight_events": [],
+            "vision_events": [],
+            "plate_streams": None,
+        }
+    for sh in (
+        Shopper.objects.filter(visit_id__in=ids)
+        .order_by("visit_id", "track_id")
+        .values("visit_id", "track_id", "track")
+    ):
+        out[sh["visit_id"]]["shoppers"].append({"track_id": sh["track_id"], "track": sh["track"]})
+    for we in (
+        WeightEvent.objects.filter(visit_id__in=ids)
+        .order_by("visit_id", "seq")
+        .values("visit_id", "plate__code", "t_start", "t_end", "delta_g", "noise_g")
+    ):
+        out[we["visit_id"]]["weight_events"].append(
             {
-                "kind": v.kind,
-                "track_id": v.track_id,
-                "t": v.t,
-                "t_end": v.t_end,
-                "fixture": v.fixture.code if v.fixture else None,
-                "plate": v.plate.code if v.plate else None,
-                "camera": v.camera.code if v.camera else None,
-                "x_m": v.x_m,
-                "y_m": v.y_m,
-                "confidence": v.confidence,
-                "product_scores": v.product_scores,
+                "plate": we["plate__code"],
+                "t_start": we["t_start"],
+                "t_end": we["t_end"],
+                "delta_g": we["delta_g"],
+                "noise_g": we["noise_g"],
             }
-            for v in visit.vision_events.all()
-        ],
-        "plate_streams": None,
-    }
+        )
+    for ve in (
+        VisionEvent.objects.filter(visit_id__in=ids)
+        .order_by("visit_id", "seq")
+        .values(
+            "visit_id",
+            "kind",
+            "track_id",
+            "t",
+            "t_end",
+            "fixture__code",
+            "plate__code",
+            "camera__code",
+            "x_m",
+            "y_m",
+            "confidence",
+            "product_scores",
+        )
+    ):
+        out[ve["visit_id"]]["vision_events"].append(
+            {
+                "kind": ve["kind"],
+                "track_id": ve["track_id"],
+                "t": ve["t"],
+                "t_end": ve["t_end"],
+                "fixture": ve["fixture__code"],
+                "plate": ve["plate__code"],
+                "camera": ve["camera__code"],
+                "x_m": ve["x_m"],
+                "y_m": ve["y_m"],
+                "confidence": ve["confidence"],
+                "product_scores": ve["product_scores"],
+            }
+        )
+    return out
 
 
 _contexts: dict[tuple[int, int | None], StoreContext] = {}

@@ -19,7 +19,7 @@ from inference.calibration import NEVER, PlattScaling, choose_threshold
 from inference.features import featurize
 from inference.models import ModelStatus, ModelVersion, Prediction
 from inference.scoring import BaselineScorer, Scorer, TransformerScorer, model_from_bytes, model_to_bytes
-from inference.selectors import active_model, store_context, visit_payload, visits_for_scoring
+from inference.selectors import active_model, store_context, visit_payloads
 from inference.training import TrainingResult
 from jwo_review.errors import Conflict, InvalidInput
 from jwo_review.store.models import Visit, VisitStatus
@@ -184,8 +184,11 @@ def visits_score(*, visit_ids: Sequence[int], model_version: ModelVersion | None
 def score_chunk(ids: list[int], version: ModelVersion, scorer: Scorer) -> list[int]:
     """Score one chunk of visits in one transaction (the benchmark times this path too)."""
     # Row locks on the visits: two workers given the same visit store one prediction, and
-    # only the first reports it as newly scored.
-    visits = list(visits_for_scoring(ids).select_for_update(of=("self",)))
+    # only the first reports it as newly scored. Locking in id order keeps two workers with
+    # overlapping chunks from deadlocking.
+    visits = list(
+        Visit.objects.filter(pk__in=ids).select_related("store").select_for_update(of=("self",)).order_by("pk")
+    )
     done = set(
         Prediction.objects.filter(visit_id__in=[v.pk for v in visits], model_version=version).values_list(
             "visit_id", flat=True
@@ -195,7 +198,9 @@ def score_chunk(ids: list[int], version: ModelVersion, scorer: Scorer) -> list[i
     if not todo:
         return []
     started = time.perf_counter()
-    features = [featurize(visit_payload(v), store_context(v.store)) for v in todo]
+    contexts = {store.pk: store_context(store) for store in {v.store for v in todo}}
+    payloads = visit_payloads([v.pk for v in todo])
+    features = [featurize(payloads[v.pk], contexts[v.store_id]) for v in todo]
     scores = scorer.score(features)
     latency_ms = (time.perf_counter() - started) * 1000 / len(todo)
     Prediction.objects.bulk_create(

@@ -22,7 +22,7 @@ from inference.features import (
     featurize,
 )
 from inference.network import collate
-from inference.selectors import store_context, visit_payload, visits_for_scoring
+from inference.selectors import store_context, visit_payloads
 from jwo_review.store.models import Store
 from jwo_review.store.services.ingest import visits_ingest
 from tests.inference.payloads import make_visit
@@ -86,11 +86,11 @@ def test_stored_visit_gives_the_same_tensors_as_its_payload(aim3s: Store, ctx: S
     # Out-of-order events: ingest sorts them, the featuriser must agree.
     visits[0]["payload"]["weight_events"].reverse()
     results = visits_ingest(payloads=[v["payload"] for v in visits], source="tests")
-    stored = {v.client_visit_id: v for v in visits_for_scoring([r.id for r in results])}
+    stored = {p["client_visit_id"]: p for p in visit_payloads([r.id for r in results]).values()}
     db_ctx = store_context(aim3s)
     for visit in visits:
         direct = featurize(visit["payload"], ctx)
-        rebuilt = featurize(visit_payload(stored[visit["payload"]["client_visit_id"]]), db_ctx)
+        rebuilt = featurize(stored[visit["payload"]["client_visit_id"]], db_ctx)
         for name in ("events", "vision", "tracks", "pq", "pq_mask", "track_pairs", "is_group"):
             np.testing.assert_allclose(getattr(direct, name), getattr(rebuilt, name), rtol=1e-6, err_msg=name)
         assert direct.candidates == rebuilt.candidates and direct.track_ids == rebuilt.track_ids
