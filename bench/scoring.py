@@ -154,7 +154,12 @@ def main() -> None:
 
 
 def _newest_weights(folder: Path) -> Path | None:
-    files = sorted(folder.glob("*.pt"), key=lambda p: p.stat().st_mtime) if folder.exists() else []
+    # Skip the copies this benchmark registers in its own database ("bench-") and the
+    # small model `make run` trains ("demo-"): the figure is about a train_model model.
+    found = folder.glob("*.pt") if folder.exists() else iter(())
+    files = sorted(
+        (p for p in found if not p.name.startswith(("bench-", "demo-"))), key=lambda p: p.stat().st_mtime
+    )
     return files[-1] if files else None
 
 

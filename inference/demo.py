@@ -18,8 +18,8 @@ def demo_model_ready(*, stdout: Any) -> None:
         call_command(
             "train_model",
             scenario="default",
-            visits=2500,
-            calibration_visits=2000,
+            visits=3500,
+            calibration_visits=2500,
             epochs=6,
             seed=1,
             name="demo-default",
