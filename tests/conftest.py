@@ -7,11 +7,12 @@ hand, so the tests exercise the same paths the product runs.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from rest_framework.test import APIClient
 
 from jwo_review.accounts.roles import Role, ensure_role_groups
@@ -35,10 +36,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     # Load the AIM3S store once per session; each test's transaction rolls back over it.
     with django_db_blocker.unblock():
         store_load_spec(build_aim3s_spec()[0])
+    yield
+    # Sessions opened by helper threads (Channels' sync_to_async executors, live servers)
+    # outlive their tests and would stop the test database from being dropped.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture
