@@ -97,3 +97,24 @@ def client_as(users: dict[str, Any], store_key: str) -> Callable[[str], APIClien
         return client
 
     return make
+
+
+@pytest.fixture
+def other_store_client(aim3s: Store) -> APIClient:
+    """An API client with the key of a second, empty store."""
+    other = store_load_spec(
+        {
+            "code": "other",
+            "name": "Other",
+            "width_m": 4,
+            "depth_m": 4,
+            "fixtures": [],
+            "cameras": [],
+            "products": [],
+            "facings": [],
+        }
+    )
+    _, raw = store_key_create(store=other)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client

@@ -12,7 +12,6 @@ from rest_framework.test import APIClient
 
 from jwo_review.accounts.services import store_key_create
 from jwo_review.store.models import Shopper, Store, VisionEvent, Visit, WeightEvent
-from jwo_review.store.services.layout import store_load_spec
 from tests.factories import visit_payload
 
 URL = "/api/v1/visits/"
@@ -121,23 +120,8 @@ def test_an_oversize_batch_is_rejected(client_as: Callable[[str], APIClient], se
     assert Visit.objects.count() == 0
 
 
-def test_a_key_of_another_store_cannot_post_for_this_store(aim3s: Store, client_as: Callable[[str], APIClient]) -> None:
-    other = store_load_spec(
-        {
-            "code": "other",
-            "name": "Other",
-            "width_m": 4,
-            "depth_m": 4,
-            "fixtures": [],
-            "cameras": [],
-            "products": [],
-            "facings": [],
-        }
-    )
-    _, raw = store_key_create(store=other)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    response = client.post(URL, visit_payload(), format="json")
+def test_a_key_of_another_store_cannot_post_for_this_store(other_store_client: APIClient) -> None:
+    response = other_store_client.post(URL, visit_payload(), format="json")
     assert response.status_code == 403
     assert Visit.objects.count() == 0
 

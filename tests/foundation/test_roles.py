@@ -39,26 +39,9 @@ def test_api_role_matrix(client_as: Callable[[str], APIClient], role: str, metho
     assert response.status_code == MATRIX[(method, path)][role], (role, url, response.content[:300])
 
 
-def test_a_store_key_sees_only_its_own_stores_visits(client_as: Callable[[str], APIClient], aim3s: Any) -> None:
-    from jwo_review.accounts.services import store_key_create
-    from jwo_review.store.services.layout import store_load_spec
-
+def test_a_store_key_sees_only_its_own_stores_visits(other_store_client: APIClient) -> None:
     visit_id = visits_ingest(payloads=[visit_payload()])[0].id
-    other = store_load_spec(
-        {
-            "code": "other",
-            "name": "Other",
-            "width_m": 4,
-            "depth_m": 4,
-            "fixtures": [],
-            "cameras": [],
-            "products": [],
-            "facings": [],
-        }
-    )
-    _, raw = store_key_create(store=other)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client = other_store_client
     assert client.get("/api/v1/visits/").json()["results"] == []
     assert client.get(f"/api/v1/visits/{visit_id}/").status_code == 404
 

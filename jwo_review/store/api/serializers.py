@@ -92,7 +92,7 @@ def ingest_request_example() -> dict[str, Any]:
                 "t": 30.0,
                 "t_end": 31.5,
                 "plate": "S5P3",
-                "product_scores": {"052548500740": 0.81},
+                "product_scores": {"AIM3S-002": 0.81, "AIM3S-001": 0.07},
             }
         ],
     }
