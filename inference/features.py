@@ -6,8 +6,9 @@ so the heads point at candidates instead of classifying over a fixed catalogue (
 same network then works on a store with other products):
 
 - product x quantity: products faced on or near the plate, the vision classifier's
-  top products near the event, the catalogue's best weight matches, and (for weight
-  coming back) products that likely left a shelf earlier in the visit;
+  top products near the event (pooled over the cameras' views of the reach), the
+  catalogue's best weight matches, and (for weight coming back) products that likely
+  left a shelf earlier in the visit;
 - track: the payment group's shoppers and any other track the cameras saw.
 
 Everything is computed from the payload dict, so training reads the simulator's
@@ -36,7 +37,7 @@ VISION_KINDS = ("hand_in_shelf", "near_fixture", "occlusion")
 EVENT_FEATURES = 18
 VISION_FEATURES = 11
 TRACK_FEATURES = 6
-PQ_FEATURES = 12
+PQ_FEATURES = 15
 TRACK_PAIR_FEATURES = 16
 IGNORE = -100
 # Vision events count as "at" a weight event when they overlap it within this slack (s).
@@ -172,20 +173,32 @@ def featurize(payload: dict[str, Any], ctx: StoreContext, truth: dict[str, Any] 
         t0, t1 = float(e["t_start"]), float(e["t_end"])
         delta, noise = float(e["delta_g"]), float(e.get("noise_g") or 0.0)
         near = [(v, w) for v in hands if _overlaps(v, t0, t1) and (w := _spatial_weight(ctx, v, plate)) > 0]
+        # Several cameras see one reach, each with its own classifier: keep the best single
+        # view (max) beside the pooled evidence (weighted mean score, share of views voting
+        # for the product, views naming it), since independent views average out noise.
         vis_score: dict[str, float] = {}
         vis_top: dict[str, float] = {}
+        vis_sum: dict[str, float] = {}
+        vis_votes: dict[str, float] = {}
+        vis_named: dict[str, int] = {}
+        view_weight = sum(w for _, w in near)
         for v, w in near:
             ranked = _sort_scores(v.get("product_scores") or {})
             for rank, (sku, score) in enumerate(ranked):
                 vis_score[sku] = max(vis_score.get(sku, 0.0), w * score)
+                vis_sum[sku] = vis_sum.get(sku, 0.0) + w * score
+                vis_named[sku] = vis_named.get(sku, 0) + 1
                 if rank == 0:
                     vis_top[sku] = max(vis_top.get(sku, 0.0), w)
+                    vis_votes[sku] = vis_votes.get(sku, 0.0) + w
+        vis_mean = {sku: total / view_weight for sku, total in vis_sum.items()} if view_weight else {}
 
         # Candidate products, most plausible sources first.
         cands: list[str] = list(ctx.facings.get(plate, []))
         for code, _ in ctx.neighbours.get(plate, []):
             cands += ctx.facings.get(code, [])
-        cands += [s for s, _ in sorted(vis_score.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
+        cands += [s for s, _ in sorted(vis_mean.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
+        cands += [s for s, _ in sorted(vis_score.items(), key=lambda kv: (-kv[1], kv[0]))[:2]]
         _, z_all = _weight_match(delta, noise, ctx.weights, ctx.stds)
         best_fit = np.argsort(z_all, kind="stable")[:3]
         cands += [ctx.skus[i] for i in best_fit]
@@ -217,6 +230,9 @@ def featurize(payload: dict[str, Any], ctx: StoreContext, truth: dict[str, Any] 
             block[:, 9] = min(earlier_picks.get(sku, 0.0), 2.0) / 2
             block[:, 10] = float(z_all[sku_index[sku]] < 2.0)
             block[:, 11] = prod.unit_weight_std_g / max(prod.unit_weight_g, 1.0) * 10
+            block[:, 12] = vis_mean.get(sku, 0.0)
+            block[:, 13] = vis_votes.get(sku, 0.0) / view_weight if view_weight else 0.0
+            block[:, 14] = min(vis_named.get(sku, 0), 6) / 3
         if delta < 0 and chosen:
             # Remember what may have left the shelf, so a put-back elsewhere can point at it.
             fits = [

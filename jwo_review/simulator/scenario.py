@@ -19,7 +19,8 @@ File shape (every section but ``name`` and ``store`` has defaults)::
     hard_cases: {group: 0.10, multi_pick: 0.07, ...}   # each a share of visits, 0..1
     physics: {hz: 60, noise_std_g: [1.0, 3.0], drift_g_per_s: 0.03, straddle_rate: 0.15, ...}
     detector: {window_s: 0.5, plate_threshold_g: 5.0, shelf_threshold_g: 10.0, stable_std_factor: 3.0, ...}
-    vision: {miss_rate: 0.04, occluded_miss_rate: 0.45, true_logit: [3.2, 0.8], family_logit: [0.9, 0.9], ...}
+    vision: {miss_rate: 0.04, occluded_miss_rate: 0.45, true_logit: [3.2, 0.8], family_logit: [0.9, 0.9], ...,
+              max_views: 0}       # views per reach: 0 = every camera whose footprint covers the plate
 """
 
 from __future__ import annotations
@@ -88,6 +89,11 @@ DEFAULT_VISION: dict[str, Any] = {
     "top_k": 5,
     "position_noise_m": 0.05,
 }
+# Multi-view settings, kept out of DEFAULT_VISION so that a scenario which leaves them out
+# keeps its fingerprint (and so its visits' seeds and ground truth). ``max_views`` caps the
+# cameras reporting one reach (0: every camera whose footprint covers the plate);
+# ``distance_flatten`` is how much flatter a view's logits are at the edge of its footprint.
+VISION_VIEW_DEFAULTS: dict[str, Any] = {"max_views": 0, "distance_flatten": 0.5}
 
 
 class ScenarioError(ValueError):
@@ -206,12 +212,15 @@ def _range(value: Any, where: str, low: float = 0.0) -> list[float]:
     return [a, b]
 
 
-def _merge_section(raw: Any, defaults: dict[str, Any], where: str) -> dict[str, Any]:
+def _merge_section(
+    raw: Any, defaults: dict[str, Any], where: str, optional: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``defaults`` merged with ``raw``; keys of ``optional`` are accepted but only kept when given."""
     if raw is None:
         return copy.deepcopy(defaults)
     if not isinstance(raw, dict):
         raise ScenarioError(where, "must be a mapping.")
-    unknown = sorted(set(raw) - set(defaults))
+    unknown = sorted(set(raw) - set(defaults) - set(optional or {}))
     if unknown:
         raise ScenarioError(f"{where}.{unknown[0]}", f"unknown setting; known: {', '.join(sorted(defaults))}.")
     merged = copy.deepcopy(defaults)
@@ -283,6 +292,8 @@ def _check_vision(vision: dict[str, Any]) -> None:
     _number(vision["top_k"], "vision.top_k", 1, 50)
     _number(vision["look_alikes"], "vision.look_alikes", 0, 50)
     _number(vision["position_noise_m"], "vision.position_noise_m", 0.0, 2.0)
+    _number(vision.get("max_views", 0), "vision.max_views", 0, 50)
+    _number(vision.get("distance_flatten", 0.5), "vision.distance_flatten", 0.0, 0.9)
 
 
 def _inline_store(raw: dict[str, Any]) -> dict[str, Any]:
@@ -432,7 +443,7 @@ def scenario_from_dict(data: Any, *, source: str = "<dict>") -> Scenario:
     _check_physics(physics)
     detector = _merge_section(data.get("detector"), DEFAULT_DETECTOR, "detector")
     _check_detector(detector)
-    vision = _merge_section(data.get("vision"), DEFAULT_VISION, "vision")
+    vision = _merge_section(data.get("vision"), DEFAULT_VISION, "vision", VISION_VIEW_DEFAULTS)
     _check_vision(vision)
     scenario = Scenario(
         name=name, seed=seed, description=str(data.get("description", "")), store_spec=store_spec,

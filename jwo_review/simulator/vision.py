@@ -6,6 +6,12 @@ imperfect, and so is this one: the classifier confuses look-alike families (same
 brand, near-identical packs), scores flatten and detections go missing under
 occlusion, the localised plate is sometimes the neighbour, and when the tracker swaps
 two people's identities their hands are reported under each other's track ids.
+
+Each shelf is seen by several overhead cameras, each running its own detector, so one
+reach gives one hand-in-shelf detection per camera whose footprint covers the plate:
+independent classifier noise, misses and occlusion per view, and a farther camera
+(seeing the plate at a slant, at the edge of its field of view) reports lower
+confidence and flatter scores.
 """
 
 from __future__ import annotations
@@ -16,11 +22,29 @@ from typing import Any
 import numpy as np
 
 from jwo_review.simulator.behaviour import Interaction, VisitPlan
-from jwo_review.simulator.scenario import CameraInfo, Scenario
+from jwo_review.simulator.scenario import VISION_VIEW_DEFAULTS, CameraInfo, Scenario
 
 
 def camera_for(scenario: Scenario, x: float, y: float) -> CameraInfo:
     return min(scenario.cameras.values(), key=lambda c: (math.hypot(c.x_m - x, c.y_m - y), c.code))
+
+
+def cameras_seeing(scenario: Scenario, x: float, y: float) -> list[tuple[CameraInfo, float]]:
+    """Cameras whose floor footprint (radius height * tan(fov / 2)) covers the point, nearest
+    first, each with its distance as a share of that radius (0 overhead, 1 at the edge).
+    A point no footprint covers is still seen, poorly, by the nearest camera; the
+    scenario's ``vision.max_views`` (0: no cap) keeps only the nearest views."""
+    seen: list[tuple[CameraInfo, float]] = []
+    for cam in scenario.cameras.values():
+        reach = cam.height_m * math.tan(math.radians(cam.fov_deg / 2))
+        dist = math.hypot(cam.x_m - x, cam.y_m - y)
+        if reach > 0 and dist <= reach:
+            seen.append((cam, dist / reach))
+    seen.sort(key=lambda cf: (cf[1], cf[0].code))
+    if not seen:
+        seen = [(camera_for(scenario, x, y), 1.0)]
+    cap = int(scenario.vision.get("max_views", VISION_VIEW_DEFAULTS["max_views"]))
+    return seen[:cap] if cap > 0 else seen
 
 
 def _swapped(plan: VisitPlan, track_id: int, t: float) -> int:
@@ -38,9 +62,10 @@ def _occluded(plan: VisitPlan, camera: str, t0: float, t1: float) -> bool:
 
 
 def product_scores(scenario: Scenario, rng: np.random.Generator, sku: str, plate: str,
-                   occluded: bool) -> dict[str, float]:
+                   occluded: bool, sharpness: float = 1.0) -> dict[str, float]:
     """Softmax scores over the products a classifier would consider at ``plate``: the true
-    one, its look-alike family, and what is faced nearby; the top ``top_k`` are kept."""
+    one, its look-alike family, and what is faced nearby; the top ``top_k`` are kept.
+    ``sharpness`` below 1 flattens the logits (a camera seeing the plate from afar)."""
     cfg = scenario.vision
     info = scenario.plates[plate]
     family = scenario.products[sku].family
@@ -68,6 +93,7 @@ def product_scores(scenario: Scenario, rng: np.random.Generator, sku: str, plate
         logits[i] = rng.normal(mean, std)
     if occluded:
         logits *= 0.6
+    logits *= sharpness
     probs = np.exp(logits - logits.max())
     probs /= probs.sum()
     order = sorted(range(len(candidates)), key=lambda i: (-probs[i], candidates[i]))[: int(cfg["top_k"])]
@@ -83,32 +109,39 @@ def vision_events(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator)
     def clip(t: float) -> float:
         return round(min(max(t, 0.0), duration), 3)
 
+    flatten = float(cfg.get("distance_flatten", VISION_VIEW_DEFAULTS["distance_flatten"]))
     for act in plan.interactions:
         if act.sku is None:
             continue
         info = scenario.plates[act.plate]
-        camera = camera_for(scenario, info.x_m, info.y_m)
-        occluded = _occluded(plan, camera.code, act.t_start, act.t_end)
-        miss = cfg["occluded_miss_rate"] if occluded else cfg["miss_rate"]
-        if rng.random() < miss:
-            continue
-        plate = act.plate
-        if rng.random() < 0.12:
-            near = [p for p in scenario.plates.values() if p.fixture == info.fixture and p.shelf == info.shelf
-                    and abs(p.number - info.number) == 1]
-            near.sort(key=lambda p: p.number)
-            if near:
-                plate = near[int(rng.integers(len(near)))].code
-        noise = cfg["position_noise_m"]
-        out.append({
-            "kind": "hand_in_shelf", "track_id": _swapped(plan, act.track_id, act.t_change),
-            "t": clip(act.t_start + rng.normal(0, 0.1)), "t_end": None, "fixture": info.fixture, "plate": plate,
-            "camera": camera.code, "x_m": round(act.hand[0] + float(rng.normal(0, noise)), 3),
-            "y_m": round(act.hand[1] + float(rng.normal(0, noise)), 3),
-            "confidence": round(float(rng.uniform(0.3, 0.7) if occluded else rng.uniform(0.72, 0.99)), 3),
-            "product_scores": product_scores(scenario, rng, act.sku, act.plate, occluded),
-        })
-        out[-1]["t_end"] = clip(max(out[-1]["t"], act.t_end + rng.normal(0, 0.1)))
+        track_id = _swapped(plan, act.track_id, act.t_change)
+        # One detection per camera, drawn in a fixed order (nearest first) so a seed replays.
+        for camera, far in cameras_seeing(scenario, info.x_m, info.y_m):
+            occluded = _occluded(plan, camera.code, act.t_start, act.t_end)
+            miss = cfg["occluded_miss_rate"] if occluded else cfg["miss_rate"]
+            miss += (1.0 - miss) * 0.2 * far * far
+            if rng.random() < miss:
+                continue
+            plate = act.plate
+            if rng.random() < 0.12:
+                near = [p for p in scenario.plates.values() if p.fixture == info.fixture and p.shelf == info.shelf
+                        and abs(p.number - info.number) == 1]
+                near.sort(key=lambda p: p.number)
+                if near:
+                    plate = near[int(rng.integers(len(near)))].code
+            noise = cfg["position_noise_m"] * (1.0 + far)
+            confidence = rng.uniform(0.3, 0.7) if occluded else rng.uniform(0.72, 0.99) * (1.0 - 0.3 * far * far)
+            event: dict[str, Any] = {
+                "kind": "hand_in_shelf", "track_id": track_id,
+                "t": clip(act.t_start + rng.normal(0, 0.1)), "t_end": None, "fixture": info.fixture, "plate": plate,
+                "camera": camera.code, "x_m": round(act.hand[0] + float(rng.normal(0, noise)), 3),
+                "y_m": round(act.hand[1] + float(rng.normal(0, noise)), 3),
+                "confidence": round(float(confidence), 3),
+                "product_scores": product_scores(scenario, rng, act.sku, act.plate, occluded,
+                                                 sharpness=1.0 - flatten * far * far),
+            }
+            event["t_end"] = clip(max(event["t"], act.t_end + rng.normal(0, 0.1)))
+            out.append(event)
     for track_id, fixture, t0, t1, x, y in plan.stops:
         f = scenario.fixtures[fixture]
         camera = camera_for(scenario, float(f["x_m"]) + float(f["width_m"]) / 2, float(f["y_m"]))
@@ -126,7 +159,7 @@ def vision_events(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator)
             "plate": None, "camera": occ.camera, "x_m": None, "y_m": None,
             "confidence": round(float(rng.uniform(0.6, 0.95)), 3), "product_scores": {},
         })
-    out.sort(key=lambda e: (e["t"], e["kind"], e["track_id"] or 0))
+    out.sort(key=lambda e: (e["t"], e["kind"], e["track_id"] or 0, e["camera"] or ""))
     return out
 
 

@@ -120,3 +120,32 @@ def test_a_merged_move_trains_on_the_group_members_share(ctx: StoreContext) -> N
     truth["interactions"][0]["plate"] = "S8P12" if event["plate"] != "S8P12" else "S8P11"
     f = featurize(payload, ctx, truth)
     assert f.y_track is not None and f.track_ids[f.y_track[e]] == 7
+
+
+def test_product_evidence_is_pooled_over_the_cameras_views(ctx: StoreContext) -> None:
+    plate = sorted(ctx.facings)[0]
+    info = ctx.plates[plate]
+    sku = ctx.facings[plate][0]
+    other = next(s for s in ctx.skus if s != sku)
+    weight = ctx.products[sku].unit_weight_g
+
+    def hand(camera: str, scores: dict[str, float]) -> dict[str, object]:
+        return {"kind": "hand_in_shelf", "track_id": 1, "t": 1.0, "t_end": 2.0, "fixture": info.fixture,
+                "plate": plate, "camera": camera, "x_m": info.x_m, "y_m": info.y_m, "confidence": 0.9,
+                "product_scores": scores}
+
+    payload = {
+        "shoppers": [{"track_id": 1, "track": [[0.0, info.x_m, info.y_m - 0.5]]}],
+        "weight_events": [{"plate": plate, "t_start": 1.0, "t_end": 2.0, "delta_g": -weight, "noise_g": 1.0}],
+        # One view is confidently wrong, two others name the true product.
+        "vision_events": [hand("CAM1", {other: 0.9, sku: 0.1}), hand("CAM2", {sku: 0.7, other: 0.3}),
+                          hand("CAM3", {sku: 0.6, other: 0.4})],
+    }
+    f = featurize(payload, ctx)
+    k_true, k_other = f.candidates[0].index(sku), f.candidates[0].index(other)
+    mean_true, votes_true, named_true = f.pq[0, k_true, 0, 12:15]
+    assert f.pq[0, k_other, 0, 7] == pytest.approx(0.9)  # the best single view (what the rules use)
+    assert mean_true == pytest.approx((0.1 + 0.7 + 0.6) / 3, abs=1e-5)
+    assert f.pq[0, k_other, 0, 12] == pytest.approx((0.9 + 0.3 + 0.4) / 3, abs=1e-5)
+    assert votes_true == pytest.approx(2 / 3, abs=1e-5) and f.pq[0, k_other, 0, 13] == pytest.approx(1 / 3, abs=1e-5)
+    assert named_true == pytest.approx(1.0)
