@@ -94,10 +94,8 @@ def receipt_issue(
     diff = receipt_lines_diff(receipt_line_specs(previous), lines)
     if previous is not None:
         Receipt.objects.filter(pk=previous.pk).update(is_final=False)
-    version = (previous.version if previous else 0) + 1
     last = Receipt.objects.filter(visit=visit).order_by("-version").values_list("version", flat=True).first()
-    if last is not None and last >= version:
-        version = last + 1
+    version = (last or 0) + 1
     total = sum((products[line.sku].price * line.quantity for line in lines), Decimal("0"))
     user = actor if getattr(actor, "pk", None) and not getattr(actor, "is_store_client", False) else None
     receipt = Receipt.objects.create(
