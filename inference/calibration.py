@@ -160,13 +160,28 @@ def choose_threshold(confidence: NDArray[Any], correct: NDArray[Any], target: fl
 
 
 def holdout_summary(confidence: NDArray[Any], correct: NDArray[Any]) -> dict[str, Any]:
-    """What ``threshold_for_target`` needs to pick a threshold for any target later."""
-    order = np.argsort(-np.asarray(confidence), kind="stable")
+    """What ``threshold_for_target`` needs to pick a threshold for any target later: the
+    held-out confidences, highest first, and the positions of the wrong receipts among
+    them (a few percent of the list, so tens of thousands of visits stay a small record)."""
+    conf = np.asarray(confidence, dtype=np.float64)
+    order = np.argsort(-conf, kind="stable")
+    wrong = np.nonzero(~np.asarray(correct, dtype=bool)[order])[0]
     return {
-        "confidence": [round(float(c), 7) for c in np.asarray(confidence)[order]],
-        "correct": [int(bool(c)) for c in np.asarray(correct)[order]],
+        "confidence": [round(float(c), 7) for c in conf[order]],
+        "wrong": [int(i) for i in wrong],
         "alpha": 0.01,
     }
+
+
+def holdout_arrays(holdout: dict[str, Any]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """(confidence, correct) back from ``holdout_summary``'s record; versions registered
+    before the compact form stored one ``correct`` flag per visit, and still read."""
+    confidence = np.asarray(holdout.get("confidence", []), dtype=np.float64)
+    if "correct" in holdout:
+        return confidence, np.asarray(holdout["correct"], dtype=bool)
+    correct = np.ones(len(confidence), dtype=bool)
+    correct[np.asarray(holdout.get("wrong", []), dtype=np.int64)] = False
+    return confidence, correct
 
 
 def risk_coverage(confidence: NDArray[Any], correct: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:

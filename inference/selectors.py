@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import FloatField, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from inference.context import StoreContext, context_from_spec
 from inference.models import ModelStatus, ModelVersion, Prediction
@@ -18,7 +20,14 @@ def active_model() -> ModelVersion | None:
 
 
 def model_versions() -> QuerySet[ModelVersion]:
-    return ModelVersion.objects.select_related("created_by", "activated_by").order_by("-created_at", "-id")
+    """Versions for listing: the calibration record (held-out curves of tens of thousands of
+    visits) stays in the database; the baseline's threshold, all a listing shows of it, is read there."""
+    return (
+        ModelVersion.objects.select_related("created_by", "activated_by")
+        .defer("calibration")
+        .annotate(baseline_threshold_value=Cast(KT("calibration__baseline__threshold"), FloatField()))
+        .order_by("-created_at", "-id")
+    )
 
 
 def visit_payloads(visit_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

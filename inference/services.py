@@ -8,14 +8,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from inference.calibration import NEVER, PlattScaling, choose_threshold
+from inference.calibration import NEVER, PlattScaling, choose_threshold, holdout_arrays
 from inference.features import featurize
 from inference.models import ModelStatus, ModelVersion, Prediction
 from inference.scoring import BaselineScorer, Scorer, TransformerScorer, model_from_bytes, model_to_bytes
@@ -121,8 +120,7 @@ def threshold_for_target(model_version: ModelVersion, target_accuracy: float) ->
     key = (model_version.pk, round(target_accuracy, 6))
     if key not in _thresholds:
         _thresholds[key] = choose_threshold(
-            np.array(holdout["confidence"]),
-            np.array(holdout["correct"], dtype=bool),
+            *holdout_arrays(holdout),
             target_accuracy,
             alpha=float(holdout.get("alpha", 0.05)),
         )

@@ -43,8 +43,11 @@ class ModelVersionSerializer(serializers.ModelSerializer[ModelVersion]):
             return None
 
     def get_baseline_threshold(self, obj: ModelVersion) -> float | None:
-        baseline: dict[str, Any] = (obj.calibration or {}).get("baseline") or {}
-        value = baseline.get("threshold")
+        if hasattr(obj, "baseline_threshold_value"):  # listed through inference.selectors.model_versions
+            value = obj.baseline_threshold_value
+        else:
+            baseline: dict[str, Any] = (obj.calibration or {}).get("baseline") or {}
+            value = baseline.get("threshold")
         return float(value) if value is not None else None
 
 

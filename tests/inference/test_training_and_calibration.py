@@ -12,6 +12,8 @@ from inference.calibration import (
     choose_threshold,
     clopper_pearson_lower,
     expected_calibration_error,
+    holdout_arrays,
+    holdout_summary,
 )
 from inference.context import StoreContext
 from inference.network import VisitTransformer, collate, visit_loss
@@ -82,6 +84,20 @@ def test_threshold_holds_its_accuracy_on_fresh_data() -> None:
         hits.append(ok[auto].mean() >= target)
     # The margin is one-sided 95%: nearly every fresh sample meets the target.
     assert np.mean(hits) >= 0.9
+
+
+def test_the_stored_holdout_gives_back_the_same_threshold() -> None:
+    rng = np.random.default_rng(3)
+    conf = rng.beta(30, 1, 4000)
+    ok = rng.random(4000) < conf
+    record = holdout_summary(conf, ok)
+    assert len(record["wrong"]) == int((~ok).sum()) and "correct" not in record
+    restored = holdout_arrays(record)
+    assert restored[1].sum() == ok.sum()
+    assert choose_threshold(*restored, 0.99) == pytest.approx(choose_threshold(conf, ok, 0.99), abs=1e-6)
+    # A version registered before the compact record kept one flag per visit.
+    legacy = {"confidence": record["confidence"], "correct": [int(v) for v in restored[1]]}
+    assert np.array_equal(holdout_arrays(legacy)[1], restored[1])
 
 
 def test_no_threshold_when_the_target_is_out_of_reach() -> None:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from numpy.typing import NDArray
 
-from inference.calibration import choose_threshold, risk_coverage
+from inference.calibration import choose_threshold, holdout_arrays, risk_coverage
 from inference.models import ModelVersion
 from inference.scoring import TransformerScorer, quantize_int8
 from inference.selectors import active_model
@@ -55,9 +55,7 @@ class Command(BaseCommand):
         baseline = baseline_scorer(version)
         model_threshold = threshold_for_target(version, o["target"])
         holdout = (version.calibration.get("baseline") or {}).get("holdout") or {}
-        baseline_threshold = choose_threshold(
-            np.array(holdout.get("confidence", [])), np.array(holdout.get("correct", []), dtype=bool), o["target"]
-        )
+        baseline_threshold = choose_threshold(*holdout_arrays(holdout), o["target"])
         report: dict[str, Any] = {
             "scenario": o["scenario"],
             "visits": o["visits"],
