@@ -46,6 +46,8 @@ def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDAr
     contributions: list[float] = []
     outside_moves: list[float] = []
     product_doubt: list[float] = []
+    # Per event: where the heads are torn or the scene is busy (summaries for the calibrator).
+    track_doubt, action_doubt, product_margin, outsider_hands, drift = [0.0], [0.0], [1.0], [0.0], [0.0]
     for e in range(n_e):
         a, p, t = action[e], pq[e, : len(f.candidates[e]) * MAX_QUANTITY], track[e, :n_t]
         p_group = float(t[group].sum()) if n_t else 0.0
@@ -86,6 +88,13 @@ def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDAr
         outside_moves.append(float(a[PICK] + a[PUT_BACK]) * (1.0 - p_group))
         if chosen != p_none:
             product_doubt.append(1.0 - p_pq)
+        ranked = np.sort(p)[::-1]
+        product_margin.append(float(ranked[0] - ranked[1]) if len(ranked) > 1 else float(p_pq))
+        track_doubt.append(1.0 - float(t.max()) if n_t else 0.0)
+        action_doubt.append(1.0 - float(a.max()))
+        pairs = f.track_pairs[e, :n_t]
+        outsider_hands.append(float(np.sum((pairs[:, 3] > 0) & ~group)) if n_t else 0.0)
+        drift.append(float(pairs[group, 13].max()) if group.any() else 0.0)
         assignments[e] = {
             "event": f.event_order[e],
             "plate": f.plates[e],
@@ -125,6 +134,15 @@ def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDAr
         len(receipt) / 5,
         min(int(f.meta.get("unexplained_hands_group", 0)), 3) / 3,
         min(int(f.meta.get("unexplained_hands", 0)), 3) / 3,
+        # Appended later: a calibrator fitted on fewer summaries reads only its own first ones.
+        max(track_doubt),
+        max(action_doubt),
+        1.0 - min(product_margin),
+        min(max(outsider_hands), 3.0) / 3,
+        max(drift),
+        float(f.events[:, 13].max()) if n_e else 0.0,  # others within a metre of the plate
+        float(f.events[:, 9].max()) if n_e else 0.0,  # the worst unit-weight fit
+        float(f.events[:, 3].max()) if n_e else 0.0,  # the noisiest weight change
     ]
     return VisitScore(
         receipt=receipt, lines=lines, raw_confidence=math.exp(log_conf), assignments=assignments, summary=summary

@@ -43,6 +43,20 @@ def test_tiny_model_beats_chance_on_held_out_visits(ctx: StoreContext, tiny_trai
     assert accuracy > 0.5
 
 
+def test_a_calibrator_fitted_on_fewer_summaries_still_scores(ctx: StoreContext, tiny_training: TrainingResult) -> None:
+    """Summaries are appended, never reordered: a version calibrated before a new one was
+    added reads its own first ones and gives the same confidence as then."""
+    data, _ = hand_dataset(ctx, 30, seed=14)
+    scores = TransformerScorer(tiny_training.model).score(data.features)
+    summary = np.array([s.summary for s in scores])
+    raw = np.clip([s.raw_confidence for s in scores], 1e-9, 1 - 1e-9)
+    assert summary.shape == (30, 18) and np.isfinite(summary).all()
+    assert ((summary[:, 10:13] >= 0) & (summary[:, 10:13] <= 1)).all()  # track, action and product doubt
+    older = PlattScaling(a=1.2, b=0.3, w=[0.5] * 10)
+    expected = 1 / (1 + np.exp(-(1.2 * np.log(raw / (1 - raw)) + 0.3 + summary[:, :10] @ np.full(10, 0.5))))
+    assert np.allclose(older(raw, summary), expected, atol=1e-6)
+
+
 def _overconfident(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     p_true = rng.beta(8, 1.5, n)
     correct = rng.random(n) < p_true
