@@ -21,6 +21,7 @@ def demo_model_ready(*, stdout: Any) -> None:
             visits=3500,
             calibration_visits=2500,
             epochs=6,
+            layers=2,
             seed=1,
             name="demo-default",
             activate=True,
