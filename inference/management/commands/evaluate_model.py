@@ -104,8 +104,30 @@ class Command(BaseCommand):
 
         path.parent.mkdir(parents=True, exist_ok=True)
         fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+        styles = {"model": ("-", 2.2), "model_int8": ("--", 1.2), "baseline": ("-", 1.5)}
         for key, (coverage, risk) in curves.items():
-            ax.plot(coverage, risk, label=f"{key} (accuracy {report[key]['receipt_accuracy']:.3f})")
+            linestyle, width = styles.get(key, ("-", 1.5))
+            (line,) = ax.plot(
+                coverage,
+                risk,
+                linestyle=linestyle,
+                linewidth=width,
+                label=f"{key} (accuracy {report[key]['receipt_accuracy']:.3f})",
+            )
+            # The operating point: what the threshold auto-issues, and how often it is wrong.
+            point = report[key]
+            if point.get("coverage"):
+                ax.plot(point["coverage"], 1 - point["auto_issued_accuracy"], "o", color=line.get_color())
+            if point.get("coverage") and key != "model_int8":  # int8's point sits on the full model's
+                ax.annotate(
+                    f"{point['reviews_per_1000']:g} reviews / 1,000",
+                    (point["coverage"], 1 - point["auto_issued_accuracy"]),
+                    textcoords="offset points",
+                    xytext=(-10, 10),
+                    ha="right",
+                    fontsize=7,
+                    color=line.get_color(),
+                )
         ax.axhline(1 - report["target"], color="grey", linestyle=":", label=f"risk at target {report['target']}")
         ax.set_xlabel("coverage (share of receipts auto-issued)")
         ax.set_ylabel("risk (share of auto-issued receipts wrong)")

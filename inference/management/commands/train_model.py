@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 "guaranteed accuracy"
             ),
         )
-        parser.add_argument("--epochs", type=int, default=14)
+        parser.add_argument("--epochs", type=int, default=24)
         parser.add_argument("--batch-size", type=int, default=128)
         parser.add_argument("--lr", type=float, default=2e-3)
         parser.add_argument("--d-model", type=int, default=64)
