@@ -16,7 +16,9 @@ from jwo_review.store.models import Facing, Planogram, Plate, Product, Shopper, 
 
 
 def active_model() -> ModelVersion | None:
-    return ModelVersion.objects.filter(status=ModelStatus.ACTIVE).first()
+    """The active version, without its calibration record until something reads it (the
+    scorer and the thresholds are cached per process, so that is once per version)."""
+    return ModelVersion.objects.filter(status=ModelStatus.ACTIVE).defer("calibration").first()
 
 
 def model_versions() -> QuerySet[ModelVersion]:

@@ -113,12 +113,13 @@ def threshold_for_target(model_version: ModelVersion, target_accuracy: float) ->
     rule ``train_model`` used for the stored ``threshold``."""
     if not 0.0 < target_accuracy < 1.0:
         raise InvalidInput("The target accuracy is a probability strictly between 0 and 1.")
-    holdout = (model_version.calibration or {}).get("holdout")
-    if not holdout:
-        return model_version.threshold if target_accuracy == model_version.target_accuracy else NEVER
-    # A version's calibration never changes, so routing many visits computes this once.
+    # A version's calibration never changes, so routing many visits computes this once, and
+    # reads the version's held-out record (tens of thousands of visits) only then.
     key = (model_version.pk, round(target_accuracy, 6))
     if key not in _thresholds:
+        holdout = (model_version.calibration or {}).get("holdout")
+        if not holdout:
+            return model_version.threshold if target_accuracy == model_version.target_accuracy else NEVER
         _thresholds[key] = choose_threshold(
             *holdout_arrays(holdout),
             target_accuracy,

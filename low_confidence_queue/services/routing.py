@@ -99,7 +99,8 @@ def _rule_hit(lines: list[LineSpec], policy: RoutingPolicy) -> str:
 
 
 def _prediction_for(visit: Visit) -> Prediction | None:
-    qs = Prediction.objects.filter(visit=visit).select_related("model_version")
+    # The version's calibration record is large and only read on a threshold cache miss.
+    qs = Prediction.objects.filter(visit=visit).select_related("model_version").defer("model_version__calibration")
     return qs.filter(model_version__status=ModelStatus.ACTIVE).first() or qs.order_by("-created_at").first()
 
 
