@@ -52,6 +52,7 @@ typecheck: install-dev
 test: install-dev system-deps
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python scripts/check_services.py
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check jwo_review inference low_confidence_queue annotation
 	$(BIN)/mypy jwo_review inference low_confidence_queue annotation
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) JWO_ENV=test \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)

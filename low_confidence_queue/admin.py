@@ -23,8 +23,20 @@ class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(ReviewTask)
 class ReviewTaskAdmin(ReadOnly):
-    list_display = ["id", "visit", "reason", "priority", "status", "claimed_by", "lease_expires_at", "decision",
-                    "reason_code", "time_spent_s", "flag_for_annotation", "created_at"]
+    list_display = [
+        "id",
+        "visit",
+        "reason",
+        "priority",
+        "status",
+        "claimed_by",
+        "lease_expires_at",
+        "decision",
+        "reason_code",
+        "time_spent_s",
+        "flag_for_annotation",
+        "created_at",
+    ]
     list_filter = ["status", "reason", "decision", "flag_for_annotation"]
     search_fields = ["visit__visit_code", "visit__client_visit_id"]
     list_select_related = ["visit", "claimed_by"]
@@ -39,5 +51,12 @@ class VisitRoutingAdmin(ReadOnly):
 
 @admin.register(RoutingPolicy)
 class RoutingPolicyAdmin(ReadOnly):
-    list_display = ["store", "target_accuracy", "audit_rate", "max_basket_value", "max_basket_items", "updated_at",
-                    "updated_by"]
+    list_display = [
+        "store",
+        "target_accuracy",
+        "audit_rate",
+        "max_basket_value",
+        "max_basket_items",
+        "updated_at",
+        "updated_by",
+    ]

@@ -45,8 +45,13 @@ class RoutingPolicy(models.Model):
         help_text="Random share of confident visits that is reviewed anyway.",
     )
     max_basket_value = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True, default=Decimal("150.00"),
-        validators=[MinValueValidator(Decimal("0"))], help_text="Review baskets worth more (empty: no limit).",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default=Decimal("150.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Review baskets worth more (empty: no limit).",
     )
     max_basket_items = models.PositiveIntegerField(
         null=True, blank=True, default=30, help_text="Review baskets with more units (empty: no limit)."
@@ -122,9 +127,7 @@ class ReviewTask(models.Model):
     reason_code = models.CharField(max_length=32, blank=True)
     comment = models.TextField(blank=True)
     time_spent_s = models.FloatField(null=True, blank=True)
-    receipt = models.ForeignKey(
-        "store.Receipt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    receipt = models.ForeignKey("store.Receipt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     flag_for_annotation = models.BooleanField(default=False, help_text="Send this visit to annotation.")
     flag_note = models.CharField(max_length=300, blank=True)
 
@@ -138,18 +141,20 @@ class ReviewTask(models.Model):
         indexes = [
             # Exactly the claim order, only over pending rows: claim-next reads the first unlocked entry.
             models.Index(
-                models.F("priority").desc(), "created_at", "id",
-                condition=models.Q(status="pending"), name="reviewtask_claim_order",
+                models.F("priority").desc(),
+                "created_at",
+                "id",
+                condition=models.Q(status="pending"),
+                name="reviewtask_claim_order",
             ),
             # Lease sweep and "who holds what".
             models.Index(
                 fields=["lease_expires_at"], condition=models.Q(status="claimed"), name="reviewtask_claimed_lease"
             ),
+            models.Index(fields=["claimed_by"], condition=models.Q(status="claimed"), name="reviewtask_claimed_by"),
             models.Index(
-                fields=["claimed_by"], condition=models.Q(status="claimed"), name="reviewtask_claimed_by"
+                fields=["flag_for_annotation"], condition=models.Q(flag_for_annotation=True), name="reviewtask_flagged"
             ),
-            models.Index(fields=["flag_for_annotation"], condition=models.Q(flag_for_annotation=True),
-                         name="reviewtask_flagged"),
         ]
 
     def __str__(self) -> str:

@@ -79,7 +79,9 @@ def review_rate(*, hours: int = 24) -> dict[str, Any]:
     routed = sum(rows.values())
     reviewed = routed - rows.get("", 0)
     return {
-        "hours": hours, "routed": routed, "reviewed": reviewed,
+        "hours": hours,
+        "routed": routed,
+        "reviewed": reviewed,
         "per_1000": round(1000 * reviewed / routed, 1) if routed else None,
         "by_reason": {r.value: rows.get(r.value, 0) for r in Reason},
     }

@@ -46,16 +46,21 @@ def roles_required(*roles: Role) -> Callable[[View], View]:
 def queue_page(request: HttpRequest) -> HttpResponse:
     recent = (
         ReviewTask.objects.filter(decided_by_id=request.user.pk, status=TaskStatus.DONE)
-        .select_related("visit").order_by("-decided_at")[:10]
+        .select_related("visit")
+        .order_by("-decided_at")[:10]
     )
-    return render(request, "low_confidence_queue/queue.html", {
-        "stats": queue_stats(),
-        "rate": review_rate(hours=24),
-        "held": task_held(user=request.user),
-        "recent": recent,
-        "policy": policy_for_store(None),
-        "reasons": list(Reason),
-    })
+    return render(
+        request,
+        "low_confidence_queue/queue.html",
+        {
+            "stats": queue_stats(),
+            "rate": review_rate(hours=24),
+            "held": task_held(user=request.user),
+            "recent": recent,
+            "policy": policy_for_store(None),
+            "reasons": list(Reason),
+        },
+    )
 
 
 @require_POST
@@ -77,9 +82,15 @@ def workspace_page(request: HttpRequest, task_id: int) -> HttpResponse:
         return redirect("queue")
     task = ReviewTask.objects.select_related("visit__store", "prediction__model_version").get(pk=task_id)
     data = workspace_data(task)
-    return render(request, "low_confidence_queue/workspace.html", {
-        "task": task, "data": data, "lease_s": lease_seconds(),
-    })
+    return render(
+        request,
+        "low_confidence_queue/workspace.html",
+        {
+            "task": task,
+            "data": data,
+            "lease_s": lease_seconds(),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -89,27 +100,43 @@ def policy_page(request: HttpRequest) -> HttpResponse:
     store = Store.objects.filter(code=scope).first() if scope != "default" else None
     current = policy_for_store(store)
     initial = {
-        "target_accuracy": current.target_accuracy, "audit_rate": current.audit_rate,
-        "max_basket_value": current.max_basket_value, "max_basket_items": current.max_basket_items,
+        "target_accuracy": current.target_accuracy,
+        "audit_rate": current.audit_rate,
+        "max_basket_value": current.max_basket_value,
+        "max_basket_items": current.max_basket_items,
         **{f"sla_{k}": v for k, v in current.sla_minutes.items()},
     }
     form = PolicyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             policy_update(
-                store=store, actor=request.user, target_accuracy=form.cleaned_data["target_accuracy"],
-                audit_rate=form.cleaned_data["audit_rate"], max_basket_value=form.cleaned_data["max_basket_value"],
-                max_basket_items=form.cleaned_data["max_basket_items"], sla_minutes=form.sla(),
+                store=store,
+                actor=request.user,
+                target_accuracy=form.cleaned_data["target_accuracy"],
+                audit_rate=form.cleaned_data["audit_rate"],
+                max_basket_value=form.cleaned_data["max_basket_value"],
+                max_basket_items=form.cleaned_data["max_basket_items"],
+                sla_minutes=form.sla(),
             )
         except InvalidInput as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Policy saved. It applies to visits routed from now on; "
-                             "visits already routed keep their decision.")
+            messages.success(
+                request,
+                "Policy saved. It applies to visits routed from now on; visits already routed keep their decision.",
+            )
             return redirect(f"{request.path}?store={scope}")
     model = ModelVersion.objects.filter(status=ModelStatus.ACTIVE).first()
-    return render(request, "low_confidence_queue/policy.html", {
-        "form": form, "scope": scope, "stores": Store.objects.all(), "policies": policies_all(),
-        "inherits": store is not None and current.store_id is None, "model": model,
-        "threshold": threshold_for(model, current.target_accuracy) if model else None,
-    })
+    return render(
+        request,
+        "low_confidence_queue/policy.html",
+        {
+            "form": form,
+            "scope": scope,
+            "stores": Store.objects.all(),
+            "policies": policies_all(),
+            "inherits": store is not None and current.store_id is None,
+            "model": model,
+            "threshold": threshold_for(model, current.target_accuracy) if model else None,
+        },
+    )

@@ -30,8 +30,13 @@ def _image_url(product: Product) -> str:
 
 def product_card(product: Product) -> dict[str, Any]:
     return {
-        "sku": product.sku, "name": product.name, "price": str(product.price), "image": _image_url(product),
-        "color": product.color, "shape": product.shape, "family": product.family,
+        "sku": product.sku,
+        "name": product.name,
+        "price": str(product.price),
+        "image": _image_url(product),
+        "color": product.color,
+        "shape": product.shape,
+        "family": product.family,
         "unit_weight_g": product.unit_weight_g,
     }
 
@@ -59,8 +64,10 @@ def _trace(streams: dict[str, Any] | None, plate: str, t_start: float, t_end: fl
         return None
     step = max(1, (hi - lo) // TRACE_POINTS)
     window = grams[lo:hi:step]
-    return {"t": [round(t0 + (lo + i * step) / hz, 3) for i in range(len(window))],
-            "g": [round(float(g), 1) for g in window]}
+    return {
+        "t": [round(t0 + (lo + i * step) / hz, 3) for i in range(len(window))],
+        "g": [round(float(g), 1) for g in window],
+    }
 
 
 def workspace_data(task: ReviewTask, *, catalogue: bool = True) -> dict[str, Any]:
@@ -70,7 +77,8 @@ def workspace_data(task: ReviewTask, *, catalogue: bool = True) -> dict[str, Any
     weight_events = list(WeightEvent.objects.filter(visit=visit).select_related("plate").order_by("seq"))
     vision = list(
         VisionEvent.objects.filter(visit=visit, kind=VisionKind.HAND_IN_SHELF)
-        .select_related("plate", "camera").order_by("seq")
+        .select_related("plate", "camera")
+        .order_by("seq")
     )
     cameras = list(Camera.objects.filter(store_id=visit.store_id).order_by("code"))
     plate_ids = {e.plate_id for e in weight_events}
@@ -85,8 +93,11 @@ def workspace_data(task: ReviewTask, *, catalogue: bool = True) -> dict[str, Any
     wanted: set[str] = {line.sku for line in lines}
     events = []
     for i, ev in enumerate(weight_events):
-        near = [v for v in vision if v.t <= ev.t_end + 1.0 and (v.t_end or v.t) >= ev.t_start - 1.0
-                and (v.plate_id in (None, ev.plate_id))]
+        near = [
+            v
+            for v in vision
+            if v.t <= ev.t_end + 1.0 and (v.t_end or v.t) >= ev.t_start - 1.0 and (v.plate_id in (None, ev.plate_id))
+        ]
         scores: dict[str, float] = {}
         for v in near:
             for sku, score in v.product_scores.items():
@@ -100,45 +111,72 @@ def workspace_data(task: ReviewTask, *, catalogue: bool = True) -> dict[str, Any
         wanted.update(candidates)
         seen = {v.camera.code for v in near if v.camera is not None}
         event_cameras = sorted(seen) + [c.code for c in cameras if c.code not in seen]
-        events.append({
-            "seq": ev.seq, "plate": ev.plate.code, "t_start": ev.t_start, "t_end": ev.t_end,
-            "delta_g": round(ev.delta_g, 1), "noise_g": round(ev.noise_g, 1),
-            "clip": {"t_start": round(max(0.0, ev.t_start - CLIP_MARGIN_S), 1),
-                     "t_end": round(min(visit.duration_s, ev.t_end + CLIP_MARGIN_S), 1),
-                     "cameras": event_cameras[:4]},
-            "candidates": candidates, "scores": {s: round(scores.get(s, 0.0), 3) for s in candidates},
-            "tracks": sorted({v.track_id for v in near if v.track_id is not None}),
-            "model": assignment,
-            "trace": _trace(streams, ev.plate.code, ev.t_start, ev.t_end),
-        })
+        events.append(
+            {
+                "seq": ev.seq,
+                "plate": ev.plate.code,
+                "t_start": ev.t_start,
+                "t_end": ev.t_end,
+                "delta_g": round(ev.delta_g, 1),
+                "noise_g": round(ev.noise_g, 1),
+                "clip": {
+                    "t_start": round(max(0.0, ev.t_start - CLIP_MARGIN_S), 1),
+                    "t_end": round(min(visit.duration_s, ev.t_end + CLIP_MARGIN_S), 1),
+                    "cameras": event_cameras[:4],
+                },
+                "candidates": candidates,
+                "scores": {s: round(scores.get(s, 0.0), 3) for s in candidates},
+                "tracks": sorted({v.track_id for v in near if v.track_id is not None}),
+                "model": assignment,
+                "trace": _trace(streams, ev.plate.code, ev.t_start, ev.t_end),
+            }
+        )
     products = Product.objects.all() if catalogue else Product.objects.filter(sku__in=wanted)
     shoppers = list(Shopper.objects.filter(visit=visit).order_by("track_id"))
     fixtures = list(Fixture.objects.filter(store_id=visit.store_id))
     return {
         "task": {
-            "id": task.pk, "reason": task.reason, "reason_label": task.get_reason_display(),
-            "reason_detail": task.reason_detail, "priority": task.priority,
+            "id": task.pk,
+            "reason": task.reason,
+            "reason_label": task.get_reason_display(),
+            "reason_detail": task.reason_detail,
+            "priority": task.priority,
             "sla_due_at": task.sla_due_at.isoformat(),
             "lease_expires_at": task.lease_expires_at.isoformat() if task.lease_expires_at else None,
         },
         "visit": {
-            "id": visit.pk, "code": visit.visit_code, "store": visit.store.code, "duration_s": visit.duration_s,
-            "entered_at": visit.entered_at.isoformat(), "status": visit.status,
-            "width_m": visit.store.width_m, "depth_m": visit.store.depth_m,
+            "id": visit.pk,
+            "code": visit.visit_code,
+            "store": visit.store.code,
+            "duration_s": visit.duration_s,
+            "entered_at": visit.entered_at.isoformat(),
+            "status": visit.status,
+            "width_m": visit.store.width_m,
+            "depth_m": visit.store.depth_m,
         },
         "prediction": {
-            "confidence": prediction.confidence, "model": prediction.model_version.name,
+            "confidence": prediction.confidence,
+            "model": prediction.model_version.name,
             "threshold": routing.threshold if routing else None,
-        } if prediction is not None else None,
+        }
+        if prediction is not None
+        else None,
         "lines": [
-            {"sku": line.sku, "quantity": line.quantity, "shopper_track_id": line.shopper_track_id,
-             "confidence": line.confidence}
+            {
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "shopper_track_id": line.shopper_track_id,
+                "confidence": line.confidence,
+            }
             for line in lines
         ],
         "events": events,
         "shoppers": [
-            {"track_id": s.track_id, "color": SHOPPER_COLOURS[i % len(SHOPPER_COLOURS)],
-             "track": s.track[:: max(1, len(s.track) // 120)]}
+            {
+                "track_id": s.track_id,
+                "color": SHOPPER_COLOURS[i % len(SHOPPER_COLOURS)],
+                "track": s.track[:: max(1, len(s.track) // 120)],
+            }
             for i, s in enumerate(shoppers)
         ],
         "fixtures": [{"code": f.code, "x": f.x_m, "y": f.y_m, "w": f.width_m, "d": f.depth_m} for f in fixtures],

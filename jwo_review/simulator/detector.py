@@ -33,8 +33,13 @@ class DetectedEvent:
     """Every plate that contributed and its change (more than one when merged)."""
 
     def payload(self) -> dict[str, Any]:
-        return {"plate": self.plate, "t_start": round(self.t_start, 3), "t_end": round(self.t_end, 3),
-                "delta_g": round(self.delta_g, 2), "noise_g": round(self.noise_g, 2)}
+        return {
+            "plate": self.plate,
+            "t_start": round(self.t_start, 3),
+            "t_end": round(self.t_end, 3),
+            "delta_g": round(self.delta_g, 2),
+            "noise_g": round(self.noise_g, 2),
+        }
 
 
 def _moving_mean(x: NDArray[Any], w: int) -> NDArray[Any]:
@@ -58,24 +63,32 @@ def _plate_events(x: NDArray[Any], hz: float, t0: float, cfg: dict[str, Any], co
     # unsettled[i] judges sample i from the windows centred on it and on both sides of it.
     unsettled = np.zeros(n, dtype=bool)
     centred = np.zeros(n)
-    centred[half:half + len(std)] = std
+    centred[half : half + len(std)] = std
     unsettled |= centred > cfg["stable_std_factor"] * 0.6 * noise + 0.3
     step = np.zeros(n)
-    step[w:n - w + 1] = np.abs(mean[w:] - mean[:-w])
+    step[w : n - w + 1] = np.abs(mean[w:] - mean[:-w])
     unsettled |= step > 0.5 * cfg["plate_threshold_g"]
     unsettled[:half] = unsettled[half]
-    unsettled[n - half:] = unsettled[n - half - 1]
+    unsettled[n - half :] = unsettled[n - half - 1]
     settled = ~unsettled
     edges = np.flatnonzero(np.diff(np.concatenate(([0], settled.astype(np.int8), [0]))))
     runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= cfg["min_stable_s"] * hz]
     events: list[DetectedEvent] = []
     for (a0, b0), (a1, b1) in zip(runs, runs[1:]):
-        before = float(xf[max(a0, b0 - w):b0].mean())
-        after = float(xf[a1:min(b1, a1 + w)].mean())
+        before = float(xf[max(a0, b0 - w) : b0].mean())
+        after = float(xf[a1 : min(b1, a1 + w)].mean())
         delta = after - before
         if abs(delta) >= cfg["plate_threshold_g"]:
-            events.append(DetectedEvent(plate=code, t_start=t0 + b0 / hz, t_end=t0 + a1 / hz, delta_g=delta,
-                                        noise_g=noise, plates={code: delta}))
+            events.append(
+                DetectedEvent(
+                    plate=code,
+                    t_start=t0 + b0 / hz,
+                    t_end=t0 + a1 / hz,
+                    delta_g=delta,
+                    noise_g=noise,
+                    plates={code: delta},
+                )
+            )
     return events
 
 

@@ -102,8 +102,12 @@ def _physics(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator) -> P
         info = scenario.plates[code]
         lo, hi = ph["noise_std_g"]
         noise = float(np.clip(rng.normal(info.noise_std_g, 0.4), lo, hi))
-        board.plate(code, base_g=_base_load(scenario, code, rng), noise_g=noise,
-                    drift_g_per_s=float(rng.normal(0, ph["drift_g_per_s"])))
+        board.plate(
+            code,
+            base_g=_base_load(scenario, code, rng),
+            noise_g=noise,
+            drift_g_per_s=float(rng.normal(0, ph["drift_g_per_s"])),
+        )
     vlo, vhi = ph["vibration_g"]
     plo, phi = ph["press_g"]
     for act in plan.interactions:
@@ -113,7 +117,8 @@ def _physics(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator) -> P
         if rng.random() < 0.6:
             board.signals[act.plate].presses.append((act.t_start, act.t_change, float(rng.uniform(plo, phi))))
         board.signals[act.plate].vibrations.append(
-            (act.t_change + ramp, float(rng.uniform(vlo, vhi)), float(rng.uniform(3, 8)), float(rng.uniform(0.1, 0.3))))
+            (act.t_change + ramp, float(rng.uniform(vlo, vhi)), float(rng.uniform(3, 8)), float(rng.uniform(0.1, 0.3)))
+        )
         info = scenario.plates[act.plate]
         for code in sorted(neighbours | touched):
             other = scenario.plates[code]
@@ -123,9 +128,13 @@ def _physics(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator) -> P
             near_level = other.number == info.number and abs(other.level - info.level) == 1
             if near_same or near_level:
                 board.signals[code].vibrations.append(
-                    (act.t_change + float(rng.uniform(-0.2, 0.3)),
-                     float(rng.uniform(vlo, vhi)) * (0.8 if near_same else 0.5),
-                     float(rng.uniform(3, 8)), float(rng.uniform(0.1, 0.35))))
+                    (
+                        act.t_change + float(rng.uniform(-0.2, 0.3)),
+                        float(rng.uniform(vlo, vhi)) * (0.8 if near_same else 0.5),
+                        float(rng.uniform(3, 8)),
+                        float(rng.uniform(0.1, 0.35)),
+                    )
+                )
     for lean in plan.leans:
         board.signals[lean.plate].leans.append((lean.t_start, lean.t_end, lean.pressure_g, lean.sway_g, lean.sway_hz))
         board.signals[lean.plate].vibrations.append((lean.t_start, float(rng.uniform(vlo, vhi)) * 2, 4.0, 0.3))
@@ -175,33 +184,46 @@ def _receipt(plan: VisitPlan) -> list[dict[str, Any]]:
     moves: list[tuple[float, int, dict[str, Any]]] = []
     for act in plan.interactions:
         if act.track_id in group and act.sku is not None and act.action in {"pick", "put_back"}:
-            moves.append((act.t_change, 0, {"kind": act.action, "track": act.track_id, "sku": act.sku,
-                                            "quantity": act.quantity}))
+            moves.append(
+                (act.t_change, 0, {"kind": act.action, "track": act.track_id, "sku": act.sku, "quantity": act.quantity})
+            )
     for ho in plan.handovers:
         moves.append((ho["t"], 1, {"kind": "hand", **ho}))
     for _, _, m in sorted(moves, key=lambda m: (m[0], m[1])):
         if m["kind"] == "pick":
             holding[m["track"]][m["sku"]] += m["quantity"]
         elif m["kind"] == "put_back":
-            holder = m["track"] if holding[m["track"]][m["sku"]] > 0 else next(
-                (t for t in holding if holding[t][m["sku"]] > 0), m["track"])
+            holder = (
+                m["track"]
+                if holding[m["track"]][m["sku"]] > 0
+                else next((t for t in holding if holding[t][m["sku"]] > 0), m["track"])
+            )
             holding[holder][m["sku"]] -= m["quantity"]
         else:
             moved = min(m["quantity"], holding[m["from"]][m["sku"]])
             holding[m["from"]][m["sku"]] -= moved
             holding[m["to"]][m["sku"]] += moved
-    lines = [{"sku": sku, "quantity": qty, "shopper_track_id": tid}
-             for tid, counter in holding.items() for sku, qty in counter.items() if qty > 0]
+    lines = [
+        {"sku": sku, "quantity": qty, "shopper_track_id": tid}
+        for tid, counter in holding.items()
+        for sku, qty in counter.items()
+        if qty > 0
+    ]
     return sorted(lines, key=lambda line: (line["sku"], line["shopper_track_id"]))
 
 
-def _streams_payload(board: PlateBoard, streams: dict[str, NDArray[Any]], events: list[DetectedEvent],
-                     plan: VisitPlan) -> dict[str, Any] | None:
+def _streams_payload(
+    board: PlateBoard, streams: dict[str, NDArray[Any]], events: list[DetectedEvent], plan: VisitPlan
+) -> dict[str, Any] | None:
     active = sorted({p for e in events for p in e.plates} | {p for a in plan.interactions for p in a.plates})
     if not active:
         return None
-    times = [e.t_start for e in events] + [e.t_end for e in events] + [a.t_start for a in plan.interactions] + [
-        a.t_end for a in plan.interactions]
+    times = (
+        [e.t_start for e in events]
+        + [e.t_end for e in events]
+        + [a.t_start for a in plan.interactions]
+        + [a.t_end for a in plan.interactions]
+    )
     hz = board.hz
     i0 = max(0, int(math.floor((min(times) - 2.0) * hz)))
     i1 = min(len(next(iter(streams.values()))), int(math.ceil((max(times) + 2.0) * hz)))
@@ -219,8 +241,9 @@ def simulate_visit(scenario: Scenario, *, seed: int, index: int, streams: bool =
     events = [e for e in events if e.t_start >= 0.0 and e.t_end <= plan.duration_s]
     vision = vision_events(scenario, plan, rng)
     start = datetime.fromisoformat(scenario.traffic["start"])
-    entered = start + timedelta(seconds=round(index * float(scenario.traffic["arrival_gap_s"])
-                                               + float(rng.uniform(0, 20)), 3))
+    entered = start + timedelta(
+        seconds=round(index * float(scenario.traffic["arrival_gap_s"]) + float(rng.uniform(0, 20)), 3)
+    )
     exited = entered + timedelta(seconds=plan.duration_s)
     code = "".join(CODE_ALPHABET[int(i)] for i in rng.integers(0, len(CODE_ALPHABET), 6))
     client_id = f"sim-{scenario.name}-{seed}-{index:06d}"
@@ -245,15 +268,30 @@ def simulate_visit(scenario: Scenario, *, seed: int, index: int, streams: bool =
         "interactions": [a.truth() for a in plan.interactions],
         "event_labels": [_label(e, plan.interactions) for e in events],
         "group": [p.track_id for p in plan.group],
-        "people": [{"track_id": p.track_id, "role": p.role,
-                    "waypoints": [[round(t, 3), round(x, 3), round(y, 3)] for t, x, y in p.waypoints]}
-                   for p in plan.people],
-        "occlusions": [{"camera": o.camera, "t": round(o.t, 3), "t_end": round(o.t_end, 3), "track_id": o.track_id}
-                       for o in plan.occlusions],
+        "people": [
+            {
+                "track_id": p.track_id,
+                "role": p.role,
+                "waypoints": [[round(t, 3), round(x, 3), round(y, 3)] for t, x, y in p.waypoints],
+            }
+            for p in plan.people
+        ],
+        "occlusions": [
+            {"camera": o.camera, "t": round(o.t, 3), "t_end": round(o.t_end, 3), "track_id": o.track_id}
+            for o in plan.occlusions
+        ],
         "swaps": [{"a": s.a, "b": s.b, "t": round(s.t, 3), "t_end": round(s.t_end, 3)} for s in plan.swaps],
         "handovers": plan.handovers,
-        "leans": [{"plate": lean.plate, "t_start": round(lean.t_start, 3), "t_end": round(lean.t_end, 3),
-                   "pressure_g": round(lean.pressure_g, 1), "track_id": lean.track_id} for lean in plan.leans],
+        "leans": [
+            {
+                "plate": lean.plate,
+                "t_start": round(lean.t_start, 3),
+                "t_end": round(lean.t_end, 3),
+                "pressure_g": round(lean.pressure_g, 1),
+                "track_id": lean.track_id,
+            }
+            for lean in plan.leans
+        ],
         "detector": _detector_stats(events, [a for a in plan.interactions]),
     }
     return SimVisit(payload=payload, truth=truth)

@@ -27,20 +27,33 @@ def visit_scene_truth(visit: Visit) -> dict[str, Any]:
     row = VisitTruth.objects.filter(visit=visit).only("truth").first()
     if row is not None:
         return dict(row.truth)
-    people = [{"track_id": s.track_id, "role": "shopper",
-               "waypoints": [[float(p[0]), float(p[1]), float(p[2])] for p in s.track]}
-              for s in visit.shoppers.all()]
+    people = [
+        {
+            "track_id": s.track_id,
+            "role": "shopper",
+            "waypoints": [[float(p[0]), float(p[1]), float(p[2])] for p in s.track],
+        }
+        for s in visit.shoppers.all()
+    ]
     interactions = []
     for e in visit.vision_events.filter(kind="hand_in_shelf", plate__isnull=False).select_related("plate"):
         scores, plate = e.product_scores or {}, e.plate
         if plate is None:
             continue
-        interactions.append({
-            "t_start": e.t, "t_end": e.t_end if e.t_end is not None else e.t + 1.5,
-            "t_change": (e.t + (e.t_end if e.t_end is not None else e.t + 1.5)) / 2, "plate": plate.code,
-            "sku": None, "action": "pick", "quantity": 1, "track_id": e.track_id or 0,
-            "hand": [plate.x_m, plate.y_m], "guess": max(scores, key=scores.__getitem__) if scores else None,
-        })
+        interactions.append(
+            {
+                "t_start": e.t,
+                "t_end": e.t_end if e.t_end is not None else e.t + 1.5,
+                "t_change": (e.t + (e.t_end if e.t_end is not None else e.t + 1.5)) / 2,
+                "plate": plate.code,
+                "sku": None,
+                "action": "pick",
+                "quantity": 1,
+                "track_id": e.track_id or 0,
+                "hand": [plate.x_m, plate.y_m],
+                "guess": max(scores, key=scores.__getitem__) if scores else None,
+            }
+        )
     return {"people": people, "interactions": interactions, "occlusions": [], "handovers": []}
 
 
@@ -68,8 +81,11 @@ def clip_render(*, clip_id: int) -> Clip:
         return clip
     with transaction.atomic():
         clip = Clip.objects.select_for_update().get(pk=clip_id)
-        clip.file.save(f"visit{clip.visit_id}-{clip.camera.code}-{clip.t_start:.1f}-{clip.t_end:.1f}.webm",
-                       ContentFile(data), save=False)
+        clip.file.save(
+            f"visit{clip.visit_id}-{clip.camera.code}-{clip.t_start:.1f}-{clip.t_end:.1f}.webm",
+            ContentFile(data),
+            save=False,
+        )
         clip.status = ClipStatus.READY
         clip.error = ""
         clip.render_ms = int((time.perf_counter() - started) * 1000)
@@ -84,8 +100,14 @@ def catalogue_images_render(*, skus: list[str] | None = None, force: bool = Fals
         products = products.filter(image="")
     done = 0
     for product in products.order_by("sku"):
-        png = catalogue_png(name=product.name, family=product.family, sku=product.sku, colour=product.color,
-                            shape=product.shape, unit_weight_g=product.unit_weight_g)
+        png = catalogue_png(
+            name=product.name,
+            family=product.family,
+            sku=product.sku,
+            colour=product.color,
+            shape=product.shape,
+            unit_weight_g=product.unit_weight_g,
+        )
         product.image.save(f"{product.sku}.png", ContentFile(png), save=False)
         Product.objects.filter(pk=product.pk).update(image=product.image.name)
         done += 1

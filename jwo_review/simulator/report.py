@@ -44,8 +44,10 @@ class RunReport:
 
     @staticmethod
     def _pr(stats: Counter[str]) -> dict[str, float]:
-        return {"precision": _ratio(stats["correct"], stats["events"]),
-                "recall": _ratio(stats["recalled"], stats["interactions"])}
+        return {
+            "precision": _ratio(stats["correct"], stats["events"]),
+            "recall": _ratio(stats["recalled"], stats["interactions"]),
+        }
 
     def as_json(self) -> dict[str, Any]:
         """The object ``simulate --json`` prints (the issue's shape)."""
@@ -70,11 +72,15 @@ class RunReport:
         if with_detector:
             pr = self._pr(self.detector)
             easy = self._pr(self.detector_easy)
-            lines.append(f"event detector: precision {pr['precision']:.3f}, recall {pr['recall']:.3f} "
-                         f"(visits without hard case: {easy['precision']:.3f} / {easy['recall']:.3f})")
+            lines.append(
+                f"event detector: precision {pr['precision']:.3f}, recall {pr['recall']:.3f} "
+                f"(visits without hard case: {easy['precision']:.3f} / {easy['recall']:.3f})"
+            )
             for name in HARD_CASES:
                 stats = self.detector_by_case.get(name, Counter())
                 case = self._pr(stats)
-                lines.append(f"  {name:<22} precision {case['precision']:.3f}  recall {case['recall']:.3f}  "
-                             f"({stats['events']} events, {stats['interactions']} interactions)")
+                lines.append(
+                    f"  {name:<22} precision {case['precision']:.3f}  recall {case['recall']:.3f}  "
+                    f"({stats['events']} events, {stats['interactions']} interactions)"
+                )
         return lines

@@ -170,9 +170,17 @@ class Scenario:
     def fingerprint(self) -> str:
         """Stable digest of everything that shapes the visits (part of every visit's seed)."""
         body = json.dumps(
-            {"n": self.name, "s": self.store_spec, "t": self.traffic, "h": self.hard_cases, "p": self.physics,
-             "d": self.detector, "v": self.vision},
-            sort_keys=True, default=str,
+            {
+                "n": self.name,
+                "s": self.store_spec,
+                "t": self.traffic,
+                "h": self.hard_cases,
+                "p": self.physics,
+                "d": self.detector,
+                "v": self.vision,
+            },
+            sort_keys=True,
+            default=str,
         )
         return hashlib.sha256(body.encode()).hexdigest()[:16]
 
@@ -301,10 +309,14 @@ def _inline_store(raw: dict[str, Any]) -> dict[str, Any]:
     where = "store."
     code = _require(raw, "code", str, where)
     spec: dict[str, Any] = {
-        "code": code, "name": _require(raw, "name", str, where),
+        "code": code,
+        "name": _require(raw, "name", str, where),
         "width_m": _number(_require(raw, "width_m", (int, float), where), "store.width_m", 1.0),
         "depth_m": _number(_require(raw, "depth_m", (int, float), where), "store.depth_m", 1.0),
-        "fixtures": [], "cameras": [], "products": [], "facings": [],
+        "fixtures": [],
+        "cameras": [],
+        "products": [],
+        "facings": [],
         "planogram_note": str(raw.get("planogram_note", f"{code} scenario planogram")),
     }
     plate_codes: set[str] = set()
@@ -324,22 +336,51 @@ def _inline_store(raw: dict[str, Any]) -> dict[str, Any]:
                 if pcode in plate_codes:
                     raise ScenarioError(f"{fw}shelves", f"shelf number {shelf_no} is used twice.")
                 plate_codes.add(pcode)
-                plates.append({"number": p + 1, "code": pcode, "load_cell_id": f"{code}-{pcode}", "slope": 1.0,
-                               "offset": 0.0, "x_m": round(x0 + width * (p + 0.5), 3), "y_m": y0, "width_m": width,
-                               "noise_std_g": float(f.get("noise_std_g", 1.5))})
-            shelves.append({"number": int(shelf_no), "level": level, "height_m": round(0.3 + 0.4 * (level - 1), 2),
-                            "plates": plates})
-        spec["fixtures"].append({"code": _require(f, "code", str, fw), "name": str(f.get("name", f["code"])),
-                                 "x_m": x0, "y_m": y0, "width_m": round(width * n_plates, 3),
-                                 "depth_m": float(f.get("depth_m", 0.5)),
-                                 "facing_deg": float(f.get("facing_deg", 270.0)),
-                                 "shelves": shelves})
+                plates.append(
+                    {
+                        "number": p + 1,
+                        "code": pcode,
+                        "load_cell_id": f"{code}-{pcode}",
+                        "slope": 1.0,
+                        "offset": 0.0,
+                        "x_m": round(x0 + width * (p + 0.5), 3),
+                        "y_m": y0,
+                        "width_m": width,
+                        "noise_std_g": float(f.get("noise_std_g", 1.5)),
+                    }
+                )
+            shelves.append(
+                {
+                    "number": int(shelf_no),
+                    "level": level,
+                    "height_m": round(0.3 + 0.4 * (level - 1), 2),
+                    "plates": plates,
+                }
+            )
+        spec["fixtures"].append(
+            {
+                "code": _require(f, "code", str, fw),
+                "name": str(f.get("name", f["code"])),
+                "x_m": x0,
+                "y_m": y0,
+                "width_m": round(width * n_plates, 3),
+                "depth_m": float(f.get("depth_m", 0.5)),
+                "facing_deg": float(f.get("facing_deg", 270.0)),
+                "shelves": shelves,
+            }
+        )
     for i, c in enumerate(_require(raw, "cameras", list, where)):
         cw = f"store.cameras[{i}]."
-        spec["cameras"].append({"code": _require(c, "code", str, cw), "name": str(c.get("name", c["code"])),
-                                "x_m": _number(_require(c, "x_m", (int, float), cw), f"{cw}x_m"),
-                                "y_m": _number(_require(c, "y_m", (int, float), cw), f"{cw}y_m"),
-                                "height_m": float(c.get("height_m", 3.0)), "fov_deg": float(c.get("fov_deg", 80.0))})
+        spec["cameras"].append(
+            {
+                "code": _require(c, "code", str, cw),
+                "name": str(c.get("name", c["code"])),
+                "x_m": _number(_require(c, "x_m", (int, float), cw), f"{cw}x_m"),
+                "y_m": _number(_require(c, "y_m", (int, float), cw), f"{cw}y_m"),
+                "height_m": float(c.get("height_m", 3.0)),
+                "fov_deg": float(c.get("fov_deg", 80.0)),
+            }
+        )
     seen: set[str] = set()
     for i, p in enumerate(_require(raw, "products", list, where)):
         pw = f"store.products[{i}]."
@@ -356,13 +397,20 @@ def _inline_store(raw: dict[str, Any]) -> dict[str, Any]:
             if pcode not in plate_codes:
                 raise ScenarioError(f"{pw}plates[{j}]", f"no plate {pcode!r} in this store.")
             spec["facings"].append({"sku": sku, "plate": pcode, "capacity": int(p.get("capacity", 6))})
-        spec["products"].append({
-            "sku": sku, "barcode": str(p.get("barcode", "")), "name": _require(p, "name", str, pw),
-            "price": _number(_require(p, "price", (int, float), pw), f"{pw}price", 0.0),
-            "unit_weight_g": mean, "unit_weight_std_g": std, "weight_imputed": False,
-            "family": str(p.get("family", "")), "color": str(p.get("color", "#888888")),
-            "shape": str(p.get("shape", "box")),
-        })
+        spec["products"].append(
+            {
+                "sku": sku,
+                "barcode": str(p.get("barcode", "")),
+                "name": _require(p, "name", str, pw),
+                "price": _number(_require(p, "price", (int, float), pw), f"{pw}price", 0.0),
+                "unit_weight_g": mean,
+                "unit_weight_std_g": std,
+                "weight_imputed": False,
+                "family": str(p.get("family", "")),
+                "color": str(p.get("color", "#888888")),
+                "shape": str(p.get("shape", "box")),
+            }
+        )
     return spec
 
 
@@ -370,8 +418,12 @@ def _index(scenario: Scenario) -> None:
     spec = scenario.store_spec
     for p in spec["products"]:
         scenario.products[p["sku"]] = ProductInfo(
-            sku=p["sku"], name=p["name"], family=p.get("family", ""), unit_weight_g=float(p["unit_weight_g"]),
-            unit_weight_std_g=float(p["unit_weight_std_g"]), color=p.get("color", "#888888"),
+            sku=p["sku"],
+            name=p["name"],
+            family=p.get("family", ""),
+            unit_weight_g=float(p["unit_weight_g"]),
+            unit_weight_std_g=float(p["unit_weight_std_g"]),
+            color=p.get("color", "#888888"),
             shape=p.get("shape", "box"),
         )
     for f in spec["fixtures"]:
@@ -379,14 +431,24 @@ def _index(scenario: Scenario) -> None:
         for s in f["shelves"]:
             for p in s["plates"]:
                 scenario.plates[p["code"]] = PlateInfo(
-                    code=p["code"], fixture=f["code"], shelf=int(s["number"]), level=int(s["level"]),
-                    number=int(p["number"]), x_m=float(p["x_m"]), y_m=float(p["y_m"]), width_m=float(p["width_m"]),
+                    code=p["code"],
+                    fixture=f["code"],
+                    shelf=int(s["number"]),
+                    level=int(s["level"]),
+                    number=int(p["number"]),
+                    x_m=float(p["x_m"]),
+                    y_m=float(p["y_m"]),
+                    width_m=float(p["width_m"]),
                     noise_std_g=float(p.get("noise_std_g", 1.5)),
                 )
     for c in spec["cameras"]:
         scenario.cameras[c["code"]] = CameraInfo(
-            code=c["code"], name=c.get("name", c["code"]), x_m=float(c["x_m"]), y_m=float(c["y_m"]),
-            height_m=float(c.get("height_m", 3.0)), fov_deg=float(c.get("fov_deg", 80.0)),
+            code=c["code"],
+            name=c.get("name", c["code"]),
+            x_m=float(c["x_m"]),
+            y_m=float(c["y_m"]),
+            height_m=float(c.get("height_m", 3.0)),
+            fov_deg=float(c.get("fov_deg", 80.0)),
         )
     for facing in spec["facings"]:
         if facing["sku"] not in scenario.products:
@@ -435,8 +497,9 @@ def scenario_from_dict(data: Any, *, source: str = "<dict>") -> Scenario:
     for key in HARD_CASES:
         hard_cases.setdefault(key, 0.0)
     if hard_cases["hand_over"] > hard_cases["group"]:
-        raise ScenarioError("hard_cases.hand_over",
-                            "items are handed over only inside groups: at most hard_cases.group.")
+        raise ScenarioError(
+            "hard_cases.hand_over", "items are handed over only inside groups: at most hard_cases.group."
+        )
     traffic = _merge_section(data.get("traffic"), DEFAULT_TRAFFIC, "traffic")
     _check_traffic(traffic)
     physics = _merge_section(data.get("physics"), DEFAULT_PHYSICS, "physics")
@@ -446,9 +509,16 @@ def scenario_from_dict(data: Any, *, source: str = "<dict>") -> Scenario:
     vision = _merge_section(data.get("vision"), DEFAULT_VISION, "vision", VISION_VIEW_DEFAULTS)
     _check_vision(vision)
     scenario = Scenario(
-        name=name, seed=seed, description=str(data.get("description", "")), store_spec=store_spec,
-        traffic=traffic, hard_cases={k: hard_cases[k] for k in HARD_CASES}, physics=physics, detector=detector,
-        vision=vision, source=source,
+        name=name,
+        seed=seed,
+        description=str(data.get("description", "")),
+        store_spec=store_spec,
+        traffic=traffic,
+        hard_cases={k: hard_cases[k] for k in HARD_CASES},
+        physics=physics,
+        detector=detector,
+        vision=vision,
+        source=source,
     )
     _index(scenario)
     for fam in traffic["family_popularity"]:

@@ -18,8 +18,11 @@ def catalogue_families(*, store: Store) -> list[CatalogueFamily]:
     """The store's active-planogram products grouped by look-alike family (largest first),
     each with the plates it faces."""
     plates: dict[int, list[str]] = {}
-    for product_id, code in (Facing.objects.filter(planogram__store=store, planogram__is_active=True)
-                             .order_by("plate__code").values_list("product_id", "plate__code")):
+    for product_id, code in (
+        Facing.objects.filter(planogram__store=store, planogram__is_active=True)
+        .order_by("plate__code")
+        .values_list("product_id", "plate__code")
+    ):
         plates.setdefault(product_id, []).append(code)
     families: dict[str, CatalogueFamily] = {}
     for product in Product.objects.filter(pk__in=plates).order_by("family", "unit_weight_g", "sku"):

@@ -40,14 +40,26 @@ def visit_truths_store(*, scenario: Scenario, seed: int, results: list[IngestRes
         if visit_id in have:
             continue
         index = int(visit.payload["client_visit_id"].rsplit("-", 1)[1])
-        rows.append(VisitTruth(visit_id=visit_id, scenario=scenario.name, seed=seed, index=index,
-                               hard_cases=visit.truth["hard_cases"], truth=visit.truth))
+        rows.append(
+            VisitTruth(
+                visit_id=visit_id,
+                scenario=scenario.name,
+                seed=seed,
+                index=index,
+                hard_cases=visit.truth["hard_cases"],
+                truth=visit.truth,
+            )
+        )
     VisitTruth.objects.bulk_create(rows)
     return len(rows)
 
 
 def simulation_ingest(
-    *, scenario: Scenario, visits: Iterable[SimVisit], seed: int, batch_size: int | None = None,
+    *,
+    scenario: Scenario,
+    visits: Iterable[SimVisit],
+    seed: int,
+    batch_size: int | None = None,
     on_batch: Callable[[list[SimVisit], list[IngestResult]], Any] | None = None,
 ) -> list[IngestResult]:
     """Ingest simulated visits batch by batch; returns every ingest result in order."""

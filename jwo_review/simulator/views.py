@@ -19,7 +19,13 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("store") or (stores[0].code if stores else "")
     store = get_object_or_404(Store, code=code)
     families = catalogue_families(store=store)
-    return render(request, "simulator/catalogue.html", {
-        "store": store, "stores": stores, "families": families,
-        "count": sum(len(f.entries) for f in families),
-    })
+    return render(
+        request,
+        "simulator/catalogue.html",
+        {
+            "store": store,
+            "stores": stores,
+            "families": families,
+            "count": sum(len(f.entries) for f in families),
+        },
+    )

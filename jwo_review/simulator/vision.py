@@ -61,8 +61,9 @@ def _occluded(plan: VisitPlan, camera: str, t0: float, t1: float) -> bool:
     return any(o.camera == camera and o.t <= t1 and t0 <= o.t_end for o in plan.occlusions)
 
 
-def product_scores(scenario: Scenario, rng: np.random.Generator, sku: str, plate: str,
-                   occluded: bool, sharpness: float = 1.0) -> dict[str, float]:
+def product_scores(
+    scenario: Scenario, rng: np.random.Generator, sku: str, plate: str, occluded: bool, sharpness: float = 1.0
+) -> dict[str, float]:
     """Softmax scores over the products a classifier would consider at ``plate``: the true
     one, its look-alike family, and what is faced nearby; the top ``top_k`` are kept.
     ``sharpness`` below 1 flattens the logits (a camera seeing the plate from afar)."""
@@ -124,21 +125,30 @@ def vision_events(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator)
                 continue
             plate = act.plate
             if rng.random() < 0.12:
-                near = [p for p in scenario.plates.values() if p.fixture == info.fixture and p.shelf == info.shelf
-                        and abs(p.number - info.number) == 1]
+                near = [
+                    p
+                    for p in scenario.plates.values()
+                    if p.fixture == info.fixture and p.shelf == info.shelf and abs(p.number - info.number) == 1
+                ]
                 near.sort(key=lambda p: p.number)
                 if near:
                     plate = near[int(rng.integers(len(near)))].code
             noise = cfg["position_noise_m"] * (1.0 + far)
             confidence = rng.uniform(0.3, 0.7) if occluded else rng.uniform(0.72, 0.99) * (1.0 - 0.3 * far * far)
             event: dict[str, Any] = {
-                "kind": "hand_in_shelf", "track_id": track_id,
-                "t": clip(act.t_start + rng.normal(0, 0.1)), "t_end": None, "fixture": info.fixture, "plate": plate,
-                "camera": camera.code, "x_m": round(act.hand[0] + float(rng.normal(0, noise)), 3),
+                "kind": "hand_in_shelf",
+                "track_id": track_id,
+                "t": clip(act.t_start + rng.normal(0, 0.1)),
+                "t_end": None,
+                "fixture": info.fixture,
+                "plate": plate,
+                "camera": camera.code,
+                "x_m": round(act.hand[0] + float(rng.normal(0, noise)), 3),
                 "y_m": round(act.hand[1] + float(rng.normal(0, noise)), 3),
                 "confidence": round(float(confidence), 3),
-                "product_scores": product_scores(scenario, rng, act.sku, act.plate, occluded,
-                                                 sharpness=1.0 - flatten * far * far),
+                "product_scores": product_scores(
+                    scenario, rng, act.sku, act.plate, occluded, sharpness=1.0 - flatten * far * far
+                ),
             }
             event["t_end"] = clip(max(event["t"], act.t_end + rng.normal(0, 0.1)))
             out.append(event)
@@ -147,18 +157,37 @@ def vision_events(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator)
         camera = camera_for(scenario, float(f["x_m"]) + float(f["width_m"]) / 2, float(f["y_m"]))
         if t1 < 0 or t0 > duration:
             continue
-        out.append({
-            "kind": "near_fixture", "track_id": _swapped(plan, track_id, (t0 + t1) / 2), "t": clip(t0),
-            "t_end": clip(max(t0, t1)), "fixture": fixture, "plate": None, "camera": camera.code,
-            "x_m": round(x + float(rng.normal(0, 0.08)), 3), "y_m": round(y + float(rng.normal(0, 0.08)), 3),
-            "confidence": round(float(rng.uniform(0.8, 0.99)), 3), "product_scores": {},
-        })
+        out.append(
+            {
+                "kind": "near_fixture",
+                "track_id": _swapped(plan, track_id, (t0 + t1) / 2),
+                "t": clip(t0),
+                "t_end": clip(max(t0, t1)),
+                "fixture": fixture,
+                "plate": None,
+                "camera": camera.code,
+                "x_m": round(x + float(rng.normal(0, 0.08)), 3),
+                "y_m": round(y + float(rng.normal(0, 0.08)), 3),
+                "confidence": round(float(rng.uniform(0.8, 0.99)), 3),
+                "product_scores": {},
+            }
+        )
     for occ in plan.occlusions:
-        out.append({
-            "kind": "occlusion", "track_id": occ.track_id, "t": clip(occ.t), "t_end": clip(occ.t_end), "fixture": None,
-            "plate": None, "camera": occ.camera, "x_m": None, "y_m": None,
-            "confidence": round(float(rng.uniform(0.6, 0.95)), 3), "product_scores": {},
-        })
+        out.append(
+            {
+                "kind": "occlusion",
+                "track_id": occ.track_id,
+                "t": clip(occ.t),
+                "t_end": clip(occ.t_end),
+                "fixture": None,
+                "plate": None,
+                "camera": occ.camera,
+                "x_m": None,
+                "y_m": None,
+                "confidence": round(float(rng.uniform(0.6, 0.95)), 3),
+                "product_scores": {},
+            }
+        )
     out.sort(key=lambda e: (e["t"], e["kind"], e["track_id"] or 0, e["camera"] or ""))
     return out
 
@@ -171,8 +200,9 @@ def shopper_track(person_at: Any, duration: float, rng: np.random.Generator, ste
         pos = person_at(t)
         if pos is None:
             continue
-        points.append([round(t, 2), round(pos[0] + float(rng.normal(0, 0.03)), 3),
-                       round(pos[1] + float(rng.normal(0, 0.03)), 3)])
+        points.append(
+            [round(t, 2), round(pos[0] + float(rng.normal(0, 0.03)), 3), round(pos[1] + float(rng.normal(0, 0.03)), 3)]
+        )
     return points
 
 

@@ -20,9 +20,26 @@ class ReviewTaskSerializer(serializers.ModelSerializer[ReviewTask]):
     class Meta:
         model = ReviewTask
         fields = [
-            "id", "visit", "visit_code", "store", "reason", "reason_detail", "priority", "status", "created_at",
-            "sla_due_at", "claimed_by", "claimed_at", "lease_expires_at", "decision", "reason_code", "comment",
-            "time_spent_s", "receipt", "flag_for_annotation", "workspace_url",
+            "id",
+            "visit",
+            "visit_code",
+            "store",
+            "reason",
+            "reason_detail",
+            "priority",
+            "status",
+            "created_at",
+            "sla_due_at",
+            "claimed_by",
+            "claimed_at",
+            "lease_expires_at",
+            "decision",
+            "reason_code",
+            "comment",
+            "time_spent_s",
+            "receipt",
+            "flag_for_annotation",
+            "workspace_url",
         ]
         read_only_fields = fields
 
@@ -39,8 +56,13 @@ class LineInSerializer(serializers.Serializer[Any]):
 class SubmitSerializer(serializers.Serializer[Any]):
     decision = serializers.ChoiceField(choices=Decision.choices)
     reason_code = serializers.ChoiceField(choices=list(REASON_CODES.items()))
-    lines = LineInSerializer(many=True, required=False, allow_null=True, default=None,
-                             help_text="The corrected receipt (decision=correct); ignored for approve.")
+    lines = LineInSerializer(
+        many=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The corrected receipt (decision=correct); ignored for approve.",
+    )
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     flag_for_annotation = serializers.BooleanField(required=False, default=False)
     flag_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -82,7 +104,13 @@ class PolicySerializer(serializers.ModelSerializer[RoutingPolicy]):
     class Meta:
         model = RoutingPolicy
         fields = [
-            "store", "target_accuracy", "audit_rate", "max_basket_value", "max_basket_items", "sla_minutes",
-            "updated_by", "updated_at",
+            "store",
+            "target_accuracy",
+            "audit_rate",
+            "max_basket_value",
+            "max_basket_items",
+            "sla_minutes",
+            "updated_by",
+            "updated_at",
         ]
         read_only_fields = ["store", "updated_by", "updated_at"]

@@ -40,8 +40,10 @@ Disputers = roles_permission(Role.ADMIN, store_client=True)
 def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
-        raise InvalidInput("Invalid input.", fields={k: [str(m) for m in v] if isinstance(v, list) else [str(v)]
-                                                     for k, v in serializer.errors.items()})
+        raise InvalidInput(
+            "Invalid input.",
+            fields={k: [str(m) for m in v] if isinstance(v, list) else [str(v)] for k, v in serializer.errors.items()},
+        )
     return dict(serializer.validated_data)
 
 
@@ -52,7 +54,8 @@ class ClaimView(APIView):
         summary="Claim the next task",
         description="Hands you the highest-priority, oldest pending task under a lease (or the task you already "
         "hold). 204 when the queue has nothing for you.",
-        request=None, responses={200: ReviewTaskSerializer, 204: OpenApiResponse(description="Queue empty.")},
+        request=None,
+        responses={200: ReviewTaskSerializer, 204: OpenApiResponse(description="Queue empty.")},
     )
     def post(self, request: Request) -> Response:
         task = task_held(user=request.user) or task_claim_next(user=request.user)
@@ -94,8 +97,9 @@ class ReleaseView(APIView):
 class SkipView(ReleaseView):
     skip = True
 
-    @extend_schema(summary="Skip a task (it goes back; you will not get it again)", request=None,
-                   responses=ReviewTaskSerializer)
+    @extend_schema(
+        summary="Skip a task (it goes back; you will not get it again)", request=None, responses=ReviewTaskSerializer
+    )
     def post(self, request: Request, task_id: int) -> Response:
         return super().post(request, task_id)
 
@@ -108,17 +112,25 @@ class SubmitView(APIView):
         description="approve issues the proposed receipt; correct issues the given lines. Either way a new receipt "
         "version with the diff, your name, the reason code and the time spent goes into the audit log. 409 when "
         "you do not hold the task under a live lease.",
-        request=SubmitSerializer, responses=ReviewTaskSerializer,
+        request=SubmitSerializer,
+        responses=ReviewTaskSerializer,
     )
     def post(self, request: Request, task_id: int) -> Response:
         data = _valid(SubmitSerializer, request.data)
         lines = None
         if data["lines"] is not None:
-            lines = [LineSpec(sku=line["sku"], quantity=line["quantity"],
-                              shopper_track_id=line.get("shopper_track_id")) for line in data["lines"]]
+            lines = [
+                LineSpec(sku=line["sku"], quantity=line["quantity"], shopper_track_id=line.get("shopper_track_id"))
+                for line in data["lines"]
+            ]
         task = task_submit(
-            task_id=task_id, user=request.user, decision=data["decision"], reason_code=data["reason_code"],
-            lines=lines, comment=data["comment"], flag_for_annotation=data["flag_for_annotation"],
+            task_id=task_id,
+            user=request.user,
+            decision=data["decision"],
+            reason_code=data["reason_code"],
+            lines=lines,
+            comment=data["comment"],
+            flag_for_annotation=data["flag_for_annotation"],
             flag_note=data["flag_note"],
         )
         return Response(ReviewTaskSerializer(task).data)
@@ -127,8 +139,11 @@ class SubmitView(APIView):
 class TaskClipsView(APIView):
     permission_classes = [Reviewers]
 
-    @extend_schema(summary="Request the multi-view clips of one event of a task",
-                   request=ClipRequestSerializer, responses=ClipSerializer(many=True))
+    @extend_schema(
+        summary="Request the multi-view clips of one event of a task",
+        request=ClipRequestSerializer,
+        responses=ClipSerializer(many=True),
+    )
     def post(self, request: Request, task_id: int) -> Response:
         data = _valid(ClipRequestSerializer, request.data)
         task = ReviewTask.objects.select_related("visit").filter(pk=task_id).first()
@@ -142,10 +157,13 @@ class TaskClipsView(APIView):
 class ClipStatusView(APIView):
     permission_classes = [Reviewers]
 
-    @extend_schema(summary="Status of clips (poll while rendering)",
-                   parameters=[OpenApiParameter("ids", str, OpenApiParameter.QUERY, required=True,
-                                                description="Comma-separated clip ids.")],
-                   responses=ClipSerializer(many=True))
+    @extend_schema(
+        summary="Status of clips (poll while rendering)",
+        parameters=[
+            OpenApiParameter("ids", str, OpenApiParameter.QUERY, required=True, description="Comma-separated clip ids.")
+        ],
+        responses=ClipSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         try:
             ids = [int(x) for x in request.query_params.get("ids", "").split(",") if x][:50]
@@ -158,9 +176,13 @@ class ClipStatusView(APIView):
 class PeekView(APIView):
     permission_classes = [Reviewers]
 
-    @extend_schema(summary="Preload the likely next task's clips",
-                   description="Requests (renders ahead) the first event's clips of the task claim-next would most "
-                   "likely hand you next. Claims nothing.", request=None, responses=ClipSerializer(many=True))
+    @extend_schema(
+        summary="Preload the likely next task's clips",
+        description="Requests (renders ahead) the first event's clips of the task claim-next would most "
+        "likely hand you next. Claims nothing.",
+        request=None,
+        responses=ClipSerializer(many=True),
+    )
     def post(self, request: Request) -> Response:
         task = task_peek_next(user=request.user)
         if task is None or not task.visit.weight_events.exists():
@@ -186,7 +208,8 @@ class DisputeView(APIView):
         summary="Dispute a final receipt",
         description="Store systems (store key) and admins reopen a visit with a final receipt as a high-priority "
         "review task. 409 when the visit has no final receipt or is already queued.",
-        request=DisputeSerializer, responses={201: ReviewTaskSerializer},
+        request=DisputeSerializer,
+        responses={201: ReviewTaskSerializer},
     )
     def post(self, request: Request) -> Response:
         data = _valid(DisputeSerializer, request.data)
@@ -225,7 +248,8 @@ class PolicyDetailView(APIView):
         summary="Set a routing policy",
         description="`default` or a store code. Applies to visits routed from now on; visits already routed keep "
         "their decision.",
-        request=PolicySerializer, responses=PolicySerializer,
+        request=PolicySerializer,
+        responses=PolicySerializer,
     )
     def put(self, request: Request, scope: str) -> Response:
         store = None
@@ -235,8 +259,12 @@ class PolicyDetailView(APIView):
                 raise NotFound("No such store.")
         data = _valid(PolicySerializer, request.data)
         policy = policy_update(
-            store=store, actor=request.user, target_accuracy=data["target_accuracy"], audit_rate=data["audit_rate"],
-            max_basket_value=data.get("max_basket_value"), max_basket_items=data.get("max_basket_items"),
+            store=store,
+            actor=request.user,
+            target_accuracy=data["target_accuracy"],
+            audit_rate=data["audit_rate"],
+            max_basket_value=data.get("max_basket_value"),
+            max_basket_items=data.get("max_basket_items"),
             sla_minutes=data.get("sla_minutes") or {},
         )
         return Response(PolicySerializer(policy).data)

@@ -20,8 +20,20 @@ from low_confidence_queue.models import ReviewTask, TaskSkip, TaskStatus
 
 _TASKS = ReviewTask._meta.db_table
 # What callers of claim-next read; other fields load on first access (deferred).
-_RETURNED = ["id", "visit_id", "prediction_id", "reason", "priority", "status", "created_at", "sla_due_at",
-             "claimed_by_id", "claimed_at", "lease_expires_at", "claim_count"]
+_RETURNED = [
+    "id",
+    "visit_id",
+    "prediction_id",
+    "reason",
+    "priority",
+    "status",
+    "created_at",
+    "sla_due_at",
+    "claimed_by_id",
+    "claimed_at",
+    "lease_expires_at",
+    "claim_count",
+]
 _SKIPS = TaskSkip._meta.db_table
 
 

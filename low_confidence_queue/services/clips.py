@@ -23,7 +23,10 @@ def event_clips(*, task: ReviewTask, event_seq: int) -> list[Clip]:
     t_end = min(visit.duration_s, event.t_end + CLIP_MARGIN_S)
     seen = set(
         VisionEvent.objects.filter(
-            visit=visit, kind=VisionKind.HAND_IN_SHELF, camera__isnull=False, t__lte=event.t_end + 1.0,
+            visit=visit,
+            kind=VisionKind.HAND_IN_SHELF,
+            camera__isnull=False,
+            t__lte=event.t_end + 1.0,
             t__gte=event.t_start - 1.0 - 5.0,
         ).values_list("camera_id", flat=True)
     )

@@ -79,12 +79,21 @@ def task_submit(
     # visit has none; the review is judged against what the reviewer was shown.
     shown = [{"sku": x.sku, "quantity": x.quantity, "shopper_track_id": x.shopper_track_id} for x in proposed]
     receipt = receipt_issue(
-        visit=task.visit, lines=final_lines, source="review", actor=user,
+        visit=task.visit,
+        lines=final_lines,
+        source="review",
+        actor=user,
         action="review_corrected" if decision == Decision.CORRECT else "review_approved",
         details={
-            "task_id": task.pk, "routing_reason": task.reason, "decision": decision, "reason_code": reason_code,
-            "comment": comment, "time_spent_s": spent, "flag_for_annotation": flag_for_annotation,
-            "proposed_lines": shown, "diff_from_proposed": receipt_lines_diff(proposed, final_lines),
+            "task_id": task.pk,
+            "routing_reason": task.reason,
+            "decision": decision,
+            "reason_code": reason_code,
+            "comment": comment,
+            "time_spent_s": spent,
+            "flag_for_annotation": flag_for_annotation,
+            "proposed_lines": shown,
+            "diff_from_proposed": receipt_lines_diff(proposed, final_lines),
         },
     )
     Visit.objects.filter(pk=task.visit_id).update(status=VisitStatus.FINAL)
@@ -129,7 +138,10 @@ def visit_dispute(*, visit_id: int, actor: Any, reason: str) -> ReviewTask:
     human = None if is_store_client(actor) else actor
     label = f"store system {visit.store.code}" if is_store_client(actor) else getattr(actor, "username", "")
     AuditLogEntry.objects.create(
-        visit=visit, receipt=final, action="disputed", actor=human if getattr(human, "pk", None) else None,
+        visit=visit,
+        receipt=final,
+        action="disputed",
+        actor=human if getattr(human, "pk", None) else None,
         actor_label=label or "unknown",
         details={"reason": reason, "task_id": task.pk, "receipt_version": final.version},
     )

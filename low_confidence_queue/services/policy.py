@@ -89,4 +89,3 @@ def policy_update(
 def policies_all() -> list[RoutingPolicy]:
     policy_for_store(None)
     return list(RoutingPolicy.objects.select_related("store", "updated_by").order_by("store__code"))
-

@@ -55,23 +55,34 @@ def threshold_for(model_version: ModelVersion, target_accuracy: float) -> float:
 def prediction_lines(prediction: Prediction) -> list[LineSpec]:
     return [
         LineSpec(
-            sku=str(line["sku"]), quantity=int(line["quantity"]),
-            shopper_track_id=line.get("shopper_track_id"), confidence=line.get("probability"),
+            sku=str(line["sku"]),
+            quantity=int(line["quantity"]),
+            shopper_track_id=line.get("shopper_track_id"),
+            confidence=line.get("probability"),
         )
         for line in prediction.lines
     ]
 
 
 def task_open(
-    *, visit: Visit, reason: str, detail: str, policy: RoutingPolicy, prediction: Prediction | None,
+    *,
+    visit: Visit,
+    reason: str,
+    detail: str,
+    policy: RoutingPolicy,
+    prediction: Prediction | None,
     priority: int | None = None,
 ) -> ReviewTask:
     """Open a review task (caller holds the visit's row lock and has checked none is open)."""
     now = timezone.now()
     minutes = int(policy.sla_minutes.get(reason, 60))
     task = ReviewTask.objects.create(
-        visit=visit, prediction=prediction, reason=reason, reason_detail=detail[:200],
-        priority=PRIORITY[reason] if priority is None else priority, created_at=now,
+        visit=visit,
+        prediction=prediction,
+        reason=reason,
+        reason_detail=detail[:200],
+        priority=PRIORITY[reason] if priority is None else priority,
+        created_at=now,
         sla_due_at=now + timedelta(minutes=minutes),
     )
     queue_changed()
@@ -135,8 +146,12 @@ def visit_route(*, visit_id: int) -> RouteResult | None:
         try:
             with transaction.atomic():
                 receipt_issue(
-                    visit=visit, lines=lines, source="model", actor_label=f"model {model.name}",
-                    model_version=model.name, action="auto_issued",
+                    visit=visit,
+                    lines=lines,
+                    source="model",
+                    actor_label=f"model {model.name}",
+                    model_version=model.name,
+                    action="auto_issued",
                     details={"confidence": prediction.confidence, "threshold": threshold},
                 )
         except InvalidInput as exc:
@@ -149,8 +164,15 @@ def visit_route(*, visit_id: int) -> RouteResult | None:
         visit.status = VisitStatus.FINAL
     visit.save(update_fields=["status"])
     VisitRouting.objects.create(
-        visit=visit, outcome=outcome, reason=reason, reason_detail=detail[:200], confidence=prediction.confidence,
-        threshold=threshold, model_version=model.name, policy=policy, policy_updated_at=policy.updated_at,
+        visit=visit,
+        outcome=outcome,
+        reason=reason,
+        reason_detail=detail[:200],
+        confidence=prediction.confidence,
+        threshold=threshold,
+        model_version=model.name,
+        policy=policy,
+        policy_updated_at=policy.updated_at,
     )
     return RouteResult(visit.pk, outcome, reason, created=True)
 

@@ -37,8 +37,18 @@ def _ink(colour: str) -> tuple[int, int, int]:
 def _pack_outline(shape: str) -> tuple[list[tuple[int, int]], tuple[int, int, int, int]]:
     """Polygon of the pack and the label box on it, for a 256 px canvas."""
     if shape == "bottle":
-        poly = [(108, 18), (148, 18), (148, 46), (170, 74), (174, 218), (166, 232), (90, 232), (82, 218), (86, 74),
-                (108, 46)]
+        poly = [
+            (108, 18),
+            (148, 18),
+            (148, 46),
+            (170, 74),
+            (174, 218),
+            (166, 232),
+            (90, 232),
+            (82, 218),
+            (86, 74),
+            (108, 46),
+        ]
         return poly, (88, 110, 168, 190)
     if shape == "can":
         return [(80, 40), (176, 40), (176, 222), (80, 222)], (80, 90, 176, 180)
@@ -91,6 +101,7 @@ def catalogue_image(*, name: str, family: str, sku: str, colour: str, shape: str
 
 def catalogue_png(*, name: str, family: str, sku: str, colour: str, shape: str, unit_weight_g: float) -> bytes:
     buffer = io.BytesIO()
-    catalogue_image(name=name, family=family, sku=sku, colour=colour, shape=shape,
-                    unit_weight_g=unit_weight_g).save(buffer, format="PNG", optimize=True)
+    catalogue_image(name=name, family=family, sku=sku, colour=colour, shape=shape, unit_weight_g=unit_weight_g).save(
+        buffer, format="PNG", optimize=True
+    )
     return buffer.getvalue()

@@ -42,9 +42,16 @@ class Layout:
 
 
 def layout_from_scenario(scenario: Scenario) -> Layout:
-    return Layout(code=scenario.store_code, width_m=float(scenario.store_spec["width_m"]),
-                  depth_m=float(scenario.store_spec["depth_m"]), fixtures=scenario.fixtures, plates=scenario.plates,
-                  cameras=scenario.cameras, products=scenario.products, facings=scenario.facings)
+    return Layout(
+        code=scenario.store_code,
+        width_m=float(scenario.store_spec["width_m"]),
+        depth_m=float(scenario.store_spec["depth_m"]),
+        fixtures=scenario.fixtures,
+        plates=scenario.plates,
+        cameras=scenario.cameras,
+        products=scenario.products,
+        facings=scenario.facings,
+    )
 
 
 def layout_from_store(store_id: int) -> Layout:
@@ -54,11 +61,27 @@ def layout_from_store(store_id: int) -> Layout:
     store = Store.objects.get(pk=store_id)
     fixtures: dict[str, dict[str, Any]] = {}
     for f in Fixture.objects.filter(store=store):
-        fixtures[f.code] = {"code": f.code, "name": f.name, "x_m": f.x_m, "y_m": f.y_m, "width_m": f.width_m,
-                            "depth_m": f.depth_m, "facing_deg": f.facing_deg}
+        fixtures[f.code] = {
+            "code": f.code,
+            "name": f.name,
+            "x_m": f.x_m,
+            "y_m": f.y_m,
+            "width_m": f.width_m,
+            "depth_m": f.depth_m,
+            "facing_deg": f.facing_deg,
+        }
     plates = {
-        p.code: PlateInfo(code=p.code, fixture=p.shelf.fixture.code, shelf=p.shelf.number, level=p.shelf.level,
-                          number=p.number, x_m=p.x_m, y_m=p.y_m, width_m=p.width_m, noise_std_g=p.noise_std_g)
+        p.code: PlateInfo(
+            code=p.code,
+            fixture=p.shelf.fixture.code,
+            shelf=p.shelf.number,
+            level=p.shelf.level,
+            number=p.number,
+            x_m=p.x_m,
+            y_m=p.y_m,
+            width_m=p.width_m,
+            noise_std_g=p.noise_std_g,
+        )
         for p in Plate.objects.filter(store=store).select_related("shelf__fixture")
     }
     cameras = {
@@ -67,14 +90,32 @@ def layout_from_store(store_id: int) -> Layout:
     }
     facings: dict[str, list[str]] = {}
     skus: set[str] = set()
-    for plate_code, sku in (Facing.objects.filter(planogram__store=store, planogram__is_active=True)
-                            .order_by("plate__code", "product__sku").values_list("plate__code", "product__sku")):
+    for plate_code, sku in (
+        Facing.objects.filter(planogram__store=store, planogram__is_active=True)
+        .order_by("plate__code", "product__sku")
+        .values_list("plate__code", "product__sku")
+    ):
         facings.setdefault(plate_code, []).append(sku)
         skus.add(sku)
     products = {
-        p.sku: ProductInfo(sku=p.sku, name=p.name, family=p.family, unit_weight_g=p.unit_weight_g,
-                           unit_weight_std_g=p.unit_weight_std_g, color=p.color, shape=p.shape)
+        p.sku: ProductInfo(
+            sku=p.sku,
+            name=p.name,
+            family=p.family,
+            unit_weight_g=p.unit_weight_g,
+            unit_weight_std_g=p.unit_weight_std_g,
+            color=p.color,
+            shape=p.shape,
+        )
         for p in Product.objects.filter(sku__in=skus)
     }
-    return Layout(code=store.code, width_m=store.width_m, depth_m=store.depth_m, fixtures=fixtures, plates=plates,
-                  cameras=cameras, products=products, facings=facings)
+    return Layout(
+        code=store.code,
+        width_m=store.width_m,
+        depth_m=store.depth_m,
+        fixtures=fixtures,
+        plates=plates,
+        cameras=cameras,
+        products=products,
+        facings=facings,
+    )

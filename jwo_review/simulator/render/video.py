@@ -13,8 +13,9 @@ from PIL import Image
 CODECS = {"vp9": "libvpx-vp9", "vp8": "libvpx"}
 
 
-def encode_webm(frames: Iterable[Image.Image], *, fps: int, size: tuple[int, int], codec: str = "vp9",
-                bit_rate: int = 400_000) -> bytes:
+def encode_webm(
+    frames: Iterable[Image.Image], *, fps: int, size: tuple[int, int], codec: str = "vp9", bit_rate: int = 400_000
+) -> bytes:
     """WebM bytes of ``frames`` (RGB images of ``size``). VP9 runs with the realtime
     deadline and cpu-used 8: a clip then renders in well under its own duration on two
     cores, where the default "good" deadline takes seconds per clip."""

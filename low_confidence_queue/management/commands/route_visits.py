@@ -17,9 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         routed = VisitRouting.objects.values("visit_id")
-        waiting = list(
-            Prediction.objects.exclude(visit_id__in=routed).values_list("visit_id", flat=True).distinct()
-        )
+        waiting = list(Prediction.objects.exclude(visit_id__in=routed).values_list("visit_id", flat=True).distinct())
         results = visits_route(visit_ids=waiting)
         to_review = sum(1 for r in results if r.outcome == "review")
         stats = queue_stats()

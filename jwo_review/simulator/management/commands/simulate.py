@@ -50,8 +50,14 @@ class Command(BaseCommand):
         seed = scenario.seed if options["seed"] is None else options["seed"]
         report = RunReport()
         started = time.perf_counter()
-        bar = tqdm(total=options["visits"], desc=f"simulate {scenario.name}", unit="visit", file=sys.stderr,
-                   disable=options["quiet"], mininterval=1.0)
+        bar = tqdm(
+            total=options["visits"],
+            desc=f"simulate {scenario.name}",
+            unit="visit",
+            file=sys.stderr,
+            disable=options["quiet"],
+            mininterval=1.0,
+        )
         created = 0
         with ExitStack() as stack:
             export: IO[str] | None = stack.enter_context(options["export"].open("w")) if options["export"] else None
@@ -66,25 +72,34 @@ class Command(BaseCommand):
                         truth.write(json.dumps(visit.truth, sort_keys=True, separators=(",", ":")) + "\n")
                 bar.update(len(batch))
 
-            visits = simulate_visits(scenario, options["visits"], seed, start=options["start"],
-                                     streams=not options["no_streams"])
+            visits = simulate_visits(
+                scenario, options["visits"], seed, start=options["start"], streams=not options["no_streams"]
+            )
             if export is not None:
                 for visit in visits:
                     record([visit])
             else:
                 try:
-                    results = simulation_ingest(scenario=scenario, visits=visits, seed=seed,
-                                                on_batch=lambda batch, _results: record(batch))
+                    results = simulation_ingest(
+                        scenario=scenario, visits=visits, seed=seed, on_batch=lambda batch, _results: record(batch)
+                    )
                 except InvalidInput as exc:
                     detail = getattr(exc, "fields", "")
                     raise CommandError(f"Ingest refused a simulated visit: {exc} {detail}") from None
                 created = sum(r.created for r in results)
         bar.close()
         elapsed = time.perf_counter() - started
-        where = f"exported to {options['export']}" if export is not None else (
-            f"ingested into store {scenario.store_code!r} ({created} new, {report.visits - created} already there)")
-        self.stdout.write(f"Simulated {report.visits} visits of scenario {scenario.name!r} (seed {seed}) in "
-                          f"{elapsed:.1f} s, {report.visits / max(elapsed, 1e-9):.1f} visits/s; {where}.")
+        where = (
+            f"exported to {options['export']}"
+            if export is not None
+            else (
+                f"ingested into store {scenario.store_code!r} ({created} new, {report.visits - created} already there)"
+            )
+        )
+        self.stdout.write(
+            f"Simulated {report.visits} visits of scenario {scenario.name!r} (seed {seed}) in "
+            f"{elapsed:.1f} s, {report.visits / max(elapsed, 1e-9):.1f} visits/s; {where}."
+        )
         for line in report.summary_lines(with_detector=options["report"]):
             self.stdout.write(line)
         if options["json"]:
