@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from inference.models import ModelStatus, ModelVersion
+from inference.selectors import active_model
 from jwo_review.accounts.roles import Role, has_role
 from jwo_review.errors import InvalidInput
 from jwo_review.store.models import Store
@@ -126,7 +126,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
                 "Policy saved. It applies to visits routed from now on; visits already routed keep their decision.",
             )
             return redirect(f"{request.path}?store={scope}")
-    model = ModelVersion.objects.filter(status=ModelStatus.ACTIVE).first()
+    model = active_model()
     return render(
         request,
         "low_confidence_queue/policy.html",
