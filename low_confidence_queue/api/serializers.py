@@ -6,7 +6,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from jwo_review.store.models import Clip
 from low_confidence_queue.models import Decision, ReviewTask, RoutingPolicy
 from low_confidence_queue.services.decisions import REASON_CODES
 
@@ -78,23 +77,6 @@ class DisputeSerializer(serializers.Serializer[Any]):
         if "visit" not in attrs and "client_visit_id" not in attrs:
             raise serializers.ValidationError({"visit": ["Give visit or client_visit_id."]})
         return attrs
-
-
-class ClipRequestSerializer(serializers.Serializer[Any]):
-    event = serializers.IntegerField(min_value=0, help_text="Weight event seq of the visit.")
-
-
-class ClipSerializer(serializers.ModelSerializer[Clip]):
-    camera = serializers.CharField(source="camera.code")
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Clip
-        fields = ["id", "camera", "t_start", "t_end", "status", "fps", "url", "error"]
-        read_only_fields = fields
-
-    def get_url(self, clip: Clip) -> str | None:
-        return clip.file.url if clip.status == "ready" and clip.file else None
 
 
 class PolicySerializer(serializers.ModelSerializer[RoutingPolicy]):

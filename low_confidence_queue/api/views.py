@@ -15,11 +15,10 @@ from rest_framework.views import APIView
 from jwo_review.accounts.permissions import is_store_client, roles_permission
 from jwo_review.accounts.roles import Role
 from jwo_review.errors import InvalidInput, NotFound
+from jwo_review.store.api.serializers import ClipRequestSerializer, ClipSerializer
 from jwo_review.store.models import Clip, Store, Visit
 from jwo_review.store.services.receipts import LineSpec
 from low_confidence_queue.api.serializers import (
-    ClipRequestSerializer,
-    ClipSerializer,
     DisputeSerializer,
     PolicySerializer,
     ReviewTaskSerializer,

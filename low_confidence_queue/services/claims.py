@@ -10,66 +10,44 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from jwo_review.errors import Conflict, NotFound
+from jwo_review.leases import ClaimSpec, claim_first, leases_expire_rows
 from low_confidence_queue.broadcast import queue_changed
 from low_confidence_queue.conf import lease_seconds
 from low_confidence_queue.models import ReviewTask, TaskSkip, TaskStatus
 
-_TASKS = ReviewTask._meta.db_table
 # What callers of claim-next read; other fields load on first access (deferred).
-_RETURNED = [
-    "id",
-    "visit_id",
-    "prediction_id",
-    "reason",
-    "priority",
-    "status",
-    "created_at",
-    "sla_due_at",
-    "claimed_by_id",
-    "claimed_at",
-    "lease_expires_at",
-    "claim_count",
-]
-_SKIPS = TaskSkip._meta.db_table
-
-
-def _claim_sql(vendor: str) -> str:
-    # One statement, one round trip. On PostgreSQL the inner SELECT walks the partial
-    # index reviewtask_claim_order and skips rows other claimers have locked, so
-    # concurrent reviewers never wait on each other and never get the same row; the
-    # outer UPDATE re-checks status, so a row claimed and committed meanwhile is not
-    # taken twice. SQLite has one writer at a time, which gives the same guarantee.
-    lock = "FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
-    return f"""
-        UPDATE {_TASKS}
-           SET status = 'claimed', claimed_by_id = %s, claimed_at = %s, lease_expires_at = %s,
-               claim_count = claim_count + 1
-         WHERE id = (
-               SELECT c.id FROM {_TASKS} c
-                WHERE c.status = 'pending'
-                  AND NOT EXISTS (SELECT 1 FROM {_SKIPS} s WHERE s.task_id = c.id AND s.user_id = %s)
-                ORDER BY c.priority DESC, c.created_at, c.id
-                LIMIT 1 {lock})
-           AND status = 'pending'
-        RETURNING {", ".join(_RETURNED)}
-    """
+_CLAIM = ClaimSpec(
+    model=ReviewTask,
+    # The partial index reviewtask_claim_order serves exactly this order.
+    candidates=f"""
+        SELECT c.id FROM {ReviewTask._meta.db_table} c
+         WHERE c.status = 'pending'
+           AND NOT EXISTS (SELECT 1 FROM {TaskSkip._meta.db_table} s WHERE s.task_id = c.id AND s.user_id = %(user)s)
+         ORDER BY c.priority DESC, c.created_at, c.id""",
+    returned=[
+        "id",
+        "visit_id",
+        "prediction_id",
+        "reason",
+        "priority",
+        "status",
+        "created_at",
+        "sla_due_at",
+        "claimed_by_id",
+        "claimed_at",
+        "lease_expires_at",
+        "claim_count",
+    ],
+)
 
 
 def _claim_once(user_id: int, now: datetime) -> ReviewTask | None:
-    expires = now + timedelta(seconds=lease_seconds())
-    with connection.cursor() as cursor:
-        cursor.execute(_claim_sql(connection.vendor), [user_id, now, expires, user_id])
-        row = cursor.fetchone()
-        if row is None:
-            return None
-    if connection.vendor != "postgresql":
-        # SQLite's cursor hands back text for datetimes; let the ORM read the row.
-        return ReviewTask.objects.get(pk=row[0])
-    return ReviewTask.from_db(connection.alias, _RETURNED, list(row))
+    task: ReviewTask | None = claim_first(_CLAIM, user_id=user_id, now=now, lease_s=lease_seconds())
+    return task
 
 
 def task_claim_next(*, user: Any) -> ReviewTask | None:
@@ -139,9 +117,7 @@ def task_release(*, task_id: int, user: Any, skip: bool = False) -> ReviewTask:
 @transaction.atomic
 def leases_expire(*, now: datetime | None = None) -> int:
     """Return every task whose lease ran out to the queue; how many."""
-    count = ReviewTask.objects.filter(status=TaskStatus.CLAIMED, lease_expires_at__lte=now or timezone.now()).update(
-        status=TaskStatus.PENDING, claimed_by=None, claimed_at=None, lease_expires_at=None
-    )
+    count = leases_expire_rows(ReviewTask, now=now or timezone.now())
     if count:
         queue_changed()
     return count

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from jwo_review.store.models import Receipt, ReceiptLine, Shopper, Visit
+from jwo_review.store.models import Clip, Receipt, ReceiptLine, Shopper, Visit
 
 
 class ShopperSerializer(serializers.ModelSerializer[Shopper]):
@@ -96,3 +96,20 @@ def ingest_request_example() -> dict[str, Any]:
             }
         ],
     }
+
+
+class ClipRequestSerializer(serializers.Serializer[Any]):
+    event = serializers.IntegerField(min_value=0, help_text="Weight event seq of the visit.")
+
+
+class ClipSerializer(serializers.ModelSerializer[Clip]):
+    camera = serializers.CharField(source="camera.code")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Clip
+        fields = ["id", "camera", "t_start", "t_end", "status", "fps", "url", "error"]
+        read_only_fields = fields
+
+    def get_url(self, clip: Clip) -> str | None:
+        return clip.file.url if clip.status == "ready" and clip.file else None

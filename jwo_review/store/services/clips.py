@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
-from jwo_review.errors import InvalidInput
+from jwo_review.errors import InvalidInput, NotFound
+from jwo_review.store.interactions import EventWindow, weight_event_window
 from jwo_review.store.models import Camera, Clip, ClipStatus, Visit
 
 
@@ -44,3 +45,17 @@ def clip_request(*, visit: Visit, camera: Camera, t_start: float, t_end: float) 
         clip_id = clip.pk
         transaction.on_commit(lambda: import_string(settings.JWO_CLIP_RENDER_TASK).delay(clip_id))
     return clip
+
+
+def window_clips_request(*, visit: Visit, window: EventWindow) -> list[Clip]:
+    """The clips of every view of an interaction's window (cached per window; rendering
+    queued after commit)."""
+    return [clip_request(visit=visit, camera=c, t_start=window.t_start, t_end=window.t_end) for c in window.cameras]
+
+
+def event_clips_request(*, visit: Visit, seq: int) -> list[Clip]:
+    """The multi-view clips of weight event ``seq`` of ``visit``."""
+    window = weight_event_window(visit=visit, seq=seq)
+    if window is None:
+        raise NotFound("No such event in this visit.")
+    return window_clips_request(visit=visit, window=window)
