@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from jwo_review.errors import ServiceError
+from jwo_review.errors import InvalidInput, ServiceError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -22,3 +22,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response({"detail": "Invalid input.", "errors": fields}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def validated(serializer_class: Any, data: Any) -> dict[str, Any]:
+    """``data`` checked by ``serializer_class``; InvalidInput with every field's messages otherwise."""
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        raise InvalidInput(
+            "Invalid input.",
+            fields={k: [str(m) for m in v] if isinstance(v, list) else [str(v)] for k, v in serializer.errors.items()},
+        )
+    return dict(serializer.validated_data)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,6 +12,7 @@ from rest_framework.views import APIView
 
 from jwo_review.accounts.permissions import is_store_client, roles_permission
 from jwo_review.accounts.roles import Role
+from jwo_review.api import validated
 from jwo_review.errors import InvalidInput, NotFound
 from jwo_review.store.api.serializers import ClipRequestSerializer, ClipSerializer
 from jwo_review.store.models import Clip, Store, Visit
@@ -34,16 +33,6 @@ from low_confidence_queue.services.policy import policies_all, policy_update
 Reviewers = roles_permission(Role.REVIEWER, Role.ADMIN)
 Admins = roles_permission(Role.ADMIN)
 Disputers = roles_permission(Role.ADMIN, store_client=True)
-
-
-def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        raise InvalidInput(
-            "Invalid input.",
-            fields={k: [str(m) for m in v] if isinstance(v, list) else [str(v)] for k, v in serializer.errors.items()},
-        )
-    return dict(serializer.validated_data)
 
 
 class ClaimView(APIView):
@@ -115,7 +104,7 @@ class SubmitView(APIView):
         responses=ReviewTaskSerializer,
     )
     def post(self, request: Request, task_id: int) -> Response:
-        data = _valid(SubmitSerializer, request.data)
+        data = validated(SubmitSerializer, request.data)
         lines = None
         if data["lines"] is not None:
             lines = [
@@ -144,7 +133,7 @@ class TaskClipsView(APIView):
         responses=ClipSerializer(many=True),
     )
     def post(self, request: Request, task_id: int) -> Response:
-        data = _valid(ClipRequestSerializer, request.data)
+        data = validated(ClipRequestSerializer, request.data)
         task = ReviewTask.objects.select_related("visit").filter(pk=task_id).first()
         if task is None:
             raise NotFound("No such review task.")
@@ -211,7 +200,7 @@ class DisputeView(APIView):
         responses={201: ReviewTaskSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = _valid(DisputeSerializer, request.data)
+        data = validated(DisputeSerializer, request.data)
         visits = Visit.objects.all()
         if is_store_client(request.user):
             visits = visits.filter(store_id=int(getattr(request.user, "store_id", 0)))
@@ -256,7 +245,7 @@ class PolicyDetailView(APIView):
             store = Store.objects.filter(code=scope).first()
             if store is None:
                 raise NotFound("No such store.")
-        data = _valid(PolicySerializer, request.data)
+        data = validated(PolicySerializer, request.data)
         policy = policy_update(
             store=store,
             actor=request.user,
