@@ -59,3 +59,40 @@ class Prediction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["visit", "model_version"], name="one_prediction_per_visit_and_model"),
         ]
+
+
+class ExampleKind(models.TextChoices):
+    EVENT = "event", "Weight event"
+    MISSED = "missed", "Interaction the scale missed"
+
+
+class LabelledExample(models.Model):
+    """A human answer the model can train on, with where it came from.
+
+    ``ref`` names the labelled thing within the visit (``event:<seq>`` or
+    ``missed:<n>``); one example per visit, source and ref, so consolidating a task
+    again updates its examples instead of adding more.
+    """
+
+    visit = models.ForeignKey("store.Visit", on_delete=models.CASCADE, related_name="labelled_examples")
+    store = models.ForeignKey("store.Store", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=24, help_text="annotation:<task source>, or review.")
+    kind = models.CharField(max_length=8, choices=ExampleKind.choices, default=ExampleKind.EVENT)
+    ref = models.CharField(max_length=32)
+    event_seq = models.PositiveIntegerField(null=True, blank=True)
+    t = models.FloatField(null=True, blank=True, help_text="Seconds since entry (missed interactions).")
+    action = models.CharField(max_length=12)
+    sku = models.CharField(max_length=64, blank=True)
+    quantity = models.PositiveSmallIntegerField(default=0)
+    track_id = models.PositiveIntegerField(null=True, blank=True)
+    confidence = models.FloatField(help_text="Consensus posterior of the least sure field.")
+    provenance = models.JSONField(default=dict, help_text="Task, annotators, per-field posteriors.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["visit", "ref"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "source", "ref"], name="one_example_per_visit_source_ref"),
+        ]
+        indexes = [models.Index(fields=["store", "created_at"])]

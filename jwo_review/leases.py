@@ -68,7 +68,13 @@ def claim_first(spec: ClaimSpec, *, user_id: int, now: datetime, lease_s: float)
     if connection.vendor != "postgresql":
         # SQLite's cursor hands back text for datetimes; let the ORM read the row.
         return spec.model._default_manager.get(pk=row[0])
-    return spec.model.from_db(connection.alias, list(spec.returned), list(row))
+    # A raw cursor skips the fields' own conversions (JSON text -> value); apply them.
+    fields: dict[str, Any] = {f.attname: f for f in spec.model._meta.concrete_fields}
+    values = [
+        fields[name].from_db_value(value, None, connection) if hasattr(fields[name], "from_db_value") else value
+        for name, value in zip(spec.returned, row)
+    ]
+    return spec.model.from_db(connection.alias, list(spec.returned), values)
 
 
 def leases_expire_rows(model: type[models.Model], *, now: datetime, holder_field: str = "claimed_by") -> int:

@@ -129,6 +129,10 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Review tasks whose reviewer walked away go back to the queue.
     "queue-sweep-leases": {"task": "low_confidence_queue.tasks.sweep_leases", "schedule": 30.0},
+    # Annotation: slots of annotators who walked away, new tasks from every source, quality.
+    "annotation-sweep-leases": {"task": "annotation.tasks.sweep_leases", "schedule": 60.0},
+    "annotation-make-tasks": {"task": "annotation.tasks.make_tasks", "schedule": 600.0},
+    "annotation-refit-quality": {"task": "annotation.tasks.refit_quality", "schedule": 3600.0},
 }
 
 # --- Auth -------------------------------------------------------------------------
@@ -182,6 +186,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several resources have a "status"; name each choice set once.
+    "ENUM_NAME_OVERRIDES": {
+        "VisitStatusEnum": "jwo_review.store.models.VisitStatus",
+        "ClipStatusEnum": "jwo_review.store.models.ClipStatus",
+        "WorkStatusEnum": "low_confidence_queue.models.TaskStatus",
+    },
 }
 
 # --- Product settings ---------------------------------------------------------------
@@ -213,6 +223,8 @@ LOGGING = {
 JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", ["inference.hooks.visits_ingested"])
 # Called after commit with the ids of newly scored visits (e.g. to route them).
 JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["low_confidence_queue.hooks.visits_scored"])
+# Called after commit with the visit id of each review decision (e.g. to make annotation tasks).
+JWO_REVIEW_DECIDED_HOOKS: list[str] = envlist("JWO_REVIEW_DECIDED_HOOKS", ["annotation.hooks.review_task_decided"])
 # The Celery task that renders a Clip row (given its id) into a video file.
 JWO_CLIP_RENDER_TASK = envstr("JWO_CLIP_RENDER_TASK", "jwo_review.simulator.tasks.render_clip")
 JWO_CLIP_MAX_SECONDS = envint("JWO_CLIP_MAX_SECONDS", 30, minimum=1)

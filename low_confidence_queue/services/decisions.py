@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from inference.models import Prediction
 from jwo_review.accounts.permissions import is_store_client
@@ -110,6 +113,9 @@ def task_submit(
     task.lease_expires_at = None
     task.save()
     queue_changed()
+    visit_id = task.visit_id
+    for path in settings.JWO_REVIEW_DECIDED_HOOKS:
+        transaction.on_commit(partial(import_string(path), visit_id))
     return task
 
 

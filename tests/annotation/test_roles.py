@@ -1,0 +1,104 @@
+"""Who may do what in annotation: every page and endpoint for every role. Annotators and
+admins annotate; reviewers may not unless they also hold the annotator role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from annotation.models import Source
+from annotation.services.claims import slot_claim_next
+from annotation.services.sources import task_make
+from jwo_review.accounts.roles import Role, ensure_role_groups
+from tests.annotation.conftest import RIGHT, VisitMaker
+from tests.conftest import ROLES
+
+NO = {"anonymous": 401, "reviewer": 403, "store_key": 403}
+ANNOTATORS = {**NO, "annotator": 200, "admin": 200}
+HOLDER = {**NO, "annotator": 200, "admin": 409}
+HOLDER_204 = {**NO, "annotator": 204, "admin": 409}
+
+MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
+    ("post", "/api/v1/annotation/claim/"): (None, ANNOTATORS),
+    ("get", "/api/v1/annotation/slots/"): (None, ANNOTATORS),
+    ("get", "/api/v1/annotation/stats/"): (None, ANNOTATORS),
+    ("get", "/api/v1/annotation/clips/?ids=1,2"): (None, ANNOTATORS),
+    ("post", "/api/v1/annotation/slots/{slot}/renew/"): (None, HOLDER),
+    ("post", "/api/v1/annotation/slots/{slot}/clips/"): ({"event": 0}, ANNOTATORS),
+    ("post", "/api/v1/annotation/slots/{slot}/submit/"): ({"events": RIGHT}, {**HOLDER, "annotator": 201}),
+    ("post", "/api/v1/annotation/slots/{slot}/release/"): (None, HOLDER_204),
+    ("post", "/api/v1/annotation/slots/{slot}/skip/"): (None, HOLDER_204),
+}
+
+
+@pytest.fixture
+def state(scored_visit: VisitMaker, users: dict[str, Any]) -> dict[str, int]:
+    task_make(visit=scored_visit(), source=Source.FLAGGED)
+    slot = slot_claim_next(user=users["annotator"])
+    assert slot is not None
+    return {"slot": slot.pk}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path"), list(MATRIX))
+def test_api_role_matrix(
+    client_as: Callable[[str], APIClient], state: dict[str, int], role: str, method: str, path: str
+) -> None:
+    body, expected = MATRIX[(method, path)]
+    url = path.format(slot=state["slot"])
+    client = client_as(role)
+    response = client.post(url, body, format="json") if method == "post" else client.get(url)
+    assert response.status_code == expected[role], (role, url, response.content[:300])
+
+
+PAGES = {
+    ("get", "/annotation/"): {"anonymous": 302, "reviewer": 403, "annotator": 200, "admin": 200},
+    ("post", "/annotation/next/"): {"anonymous": 302, "reviewer": 403, "annotator": 302, "admin": 302},
+    ("get", "/annotation/slots/{slot}/"): {"anonymous": 302, "reviewer": 403, "annotator": 200, "admin": 302},
+}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "annotator", "reviewer", "admin"])
+@pytest.mark.parametrize(("method", "path"), list(PAGES))
+def test_page_role_matrix(users: dict[str, Any], state: dict[str, int], role: str, method: str, path: str) -> None:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(users[role])
+    response = getattr(client, method)(path.format(slot=state["slot"]))
+    assert response.status_code == PAGES[(method, path)][role], (role, path)
+
+
+def test_a_reviewer_who_is_also_an_annotator_may_annotate(
+    make_user: Callable[..., Any], state: dict[str, int]
+) -> None:
+    both = make_user("both", Role.REVIEWER)
+    both.groups.add(ensure_role_groups()[Role.ANNOTATOR])
+    client = APIClient()
+    client.force_authenticate(both)
+    assert client.post("/api/v1/annotation/claim/").status_code == 200
+
+
+def test_the_workspace_shows_the_auto_labels_and_never_the_source(
+    users: dict[str, Any], scored_visit: VisitMaker
+) -> None:
+    task_make(visit=scored_visit(), source=Source.GOLD, gold_labels=RIGHT)
+    from annotation.models import AnnotationSettings
+
+    AnnotationSettings.objects.update(gold_rate=1.0)
+    client = Client()
+    client.force_login(users["annotator"])
+    response = client.post("/annotation/next/")
+    body = client.get(response["Location"]).content.decode()
+    assert 'id="annotation-data"' in body and "AIM3S-002" in body and '"auto_labels"' in body
+    assert "gold" not in body.lower()
+
+
+def test_home_shows_the_work_waiting(users: dict[str, Any], state: dict[str, int]) -> None:
+    client = Client()
+    client.force_login(users["admin"])
+    body = client.get("/annotation/").content.decode()
+    assert "Start annotating (1)" in body  # the annotator holds one slot; one is left
