@@ -49,8 +49,9 @@ def _field_errors(
         return errors
     if action != "noise":
         sku = item.get("sku")
-        if not isinstance(sku, str) or sku not in known_skus:
-            errors[f"{prefix}.sku"] = [f"Unknown product {sku!r}."]
+        # A staff restock never reaches a receipt: its product may be left open.
+        if not (action == "restock" and not sku) and (not isinstance(sku, str) or sku not in known_skus):
+            errors[f"{prefix}.sku"] = [f"Unknown product {sku!r}." if sku else "Choose the product."]
         q = item.get("quantity")
         if not isinstance(q, int) or isinstance(q, bool) or not 1 <= q <= MAX_QUANTITY:
             errors[f"{prefix}.quantity"] = [f"A whole number from 1 to {MAX_QUANTITY}."]
@@ -136,8 +137,10 @@ def _accuracies(annotator_ids: set[int]) -> dict[str, dict[int, float]]:
     by_field: dict[str, dict[int, float]] = {f: {} for f in FIELDS}
     for q in AnnotatorQuality.objects.filter(annotator_id__in=annotator_ids):
         for f in FIELDS:
-            if f in (q.accuracy or {}):
-                by_field[f][q.annotator_id] = float(q.accuracy[f])
+            # The refit's estimate when there is one; until then what gold says.
+            known = (q.accuracy or {}).get(f, (q.gold_accuracy or {}).get(f))
+            if known is not None:
+                by_field[f][q.annotator_id] = float(known)
     return by_field
 
 

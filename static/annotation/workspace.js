@@ -20,6 +20,8 @@ const colour = Object.fromEntries(D.shoppers.map((s) => [s.track_id, s.color]));
 const focus = new Set(D.slot.focus);
 const autoBySeq = Object.fromEntries((D.auto_labels || []).map((a) => [a.seq, a]));
 const moved = (action) => action !== "noise";
+// A pick or put-back names its product; a staff restock may leave it open.
+const needsProduct = (l) => ["pick", "put_back"].includes(l.action) && !l.sku;
 
 // One row per weight event; the slot may ask about some of them only.
 const items = D.events.map((ev) => {
@@ -63,7 +65,8 @@ function renderEditor() {
     ...ACTIONS.map((a, i) => el("button", { type: "button", class: l.action === a ? "on" : "", "data-action": a, onclick: () => setAction(a) }, el("kbd", { text: String(i + 1) }), " " + actionLabel[a]))));
   if (moved(l.action)) {
     const p = products[l.sku];
-    box.append(el("span", { class: "muted", text: "Product" }), el("div", { id: "product", "data-sku": l.sku || "" }, l.sku ? picture(l.sku) : null, " ", el("b", { text: p ? p.name : "choose one (E)" }), el("small", { class: "muted mono", text: " " + (l.sku || "") })));
+    const none = l.action === "restock" ? "any (restock)" : "choose one (E)";
+    box.append(el("span", { class: "muted", text: "Product" }), el("div", { id: "product", "data-sku": l.sku || "" }, l.sku ? picture(l.sku) : null, " ", el("b", { text: p ? p.name : none }), el("small", { class: "muted mono", text: " " + (l.sku || "") })));
     box.append(el("span", { class: "muted", text: "Quantity" }), el("div", { id: "quantity", text: "× " + l.quantity }));
     box.append(el("span", { class: "muted", text: "Shopper" }), el("div", { id: "shopper" }, l.track_id == null ? el("span", { class: "muted", text: "–" }) : el("span", { class: "shop-chip", style: `background:${colour[l.track_id] || "#666"}`, text: "#" + l.track_id })));
   }
@@ -133,7 +136,7 @@ function cycleShopper() {
 function accept() {
   const it = editable(); if (!it) return;
   if (it.kind === "event" && it.state === "todo") it.state = same(it.label, it.auto) ? "accepted" : "changed";
-  if (moved(it.label.action) && !it.label.sku) { banner("Choose the product first (E)."); return; }
+  if (needsProduct(it.label)) { banner("Choose the product first (E)."); return; }
   banner("");
   const next = items.findIndex((x, i) => i > state.sel && x.asked && x.state === "todo");
   if (next >= 0) select(next); else render();
@@ -187,7 +190,7 @@ async function submit() {
   if (state.done || !lease.ok()) return;
   const todo = items.findIndex((i) => i.asked && i.state === "todo");
   if (todo >= 0) { select(todo); banner(`Check interaction ${todo + 1} first (Enter accepts it).`); return; }
-  const missing = items.findIndex((i) => i.asked && moved(i.label.action) && !i.label.sku);
+  const missing = items.findIndex((i) => i.asked && needsProduct(i.label));
   if (missing >= 0) { select(missing); banner("Choose the product of this interaction (E)."); return; }
   const body = {
     events: items.filter((i) => i.kind === "event" && i.asked).map((i) => ({ seq: i.ev.seq, ...i.label, accepted: i.state === "accepted" })),

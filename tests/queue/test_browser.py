@@ -91,7 +91,11 @@ def asgi_server(pipeline_settings: Path) -> Iterator[str]:
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a loaded machine; the test's verdict is already in
+            proc.kill()
+            proc.wait(timeout=10)
         log.close()
 
 
