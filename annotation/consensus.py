@@ -127,6 +127,29 @@ def dawid_skene(
     )
 
 
+def confusion_posterior(
+    votes: Sequence[Vote], *, classes: Sequence[Value], confusion: Mapping[int, Sequence[Sequence[float]]]
+) -> Consensus:
+    """The Dawid-Skene E-step alone: each item's posterior from confusion matrices already
+    learnt (row: true class, column: labelled class) and a uniform class prior."""
+    cls = {c: i for i, c in enumerate(classes)}
+    log_post: dict[Item, np.ndarray[Any, Any]] = {}
+    for v in votes:
+        if v.value not in cls:
+            continue
+        row = np.log(np.clip(np.asarray(confusion[v.worker], dtype=float)[:, cls[v.value]], 1e-6, 1.0))
+        log_post[v.item] = log_post.get(v.item, np.zeros(len(classes))) + v.weight * row
+    labels: dict[Item, Value] = {}
+    posterior: dict[Item, float] = {}
+    for item, lp in log_post.items():
+        p = np.exp(lp - lp.max())
+        p /= p.sum()
+        best = int(np.argmax(p))
+        labels[item] = classes[best]
+        posterior[item] = float(p[best])
+    return Consensus(labels=labels, posterior=posterior, accuracy={})
+
+
 def one_coin(
     votes: Sequence[Vote],
     *,

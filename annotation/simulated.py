@@ -42,7 +42,9 @@ class SimAnnotator:
             return {k: auto.get(k) for k in ("seq", "action", "sku", "quantity", "track_id")}
         out = {k: truth.get(k) for k in ("seq", "action", "sku", "quantity", "track_id")}
         if rng.random() < self.error:
-            out["action"] = {"put_back": "pick", "pick": "put_back", "restock": "pick", "noise": "pick"}[out["action"]]
+            out["action"] = {"put_back": "pick", "pick": "put_back", "restock": "pick", "noise": "pick"}[
+                str(out["action"])
+            ]
             if out["action"] in ("pick", "put_back") and not out["sku"] and candidates:
                 out["sku"], out["quantity"] = candidates[0], 1
         moved = out["action"] != "noise"
@@ -65,6 +67,6 @@ class SimAnnotator:
 
 CREW = (
     SimAnnotator("careful", error=0.02),
-    SimAnnotator("hasty", error=0.12),
+    SimAnnotator("hasty", error=0.06),
     SimAnnotator("clicker", error=0.03, accept_rate=0.85),
 )

@@ -143,6 +143,7 @@ def adaptive(rows: list[dict[str, Any]], said: dict[tuple[str, int, int], dict[s
     from annotation.models import AnnotationSettings, AnnotationTask, Label, Source, TaskStatus
     from annotation.services.claims import slot_claim_next
     from annotation.services.labels import label_submit
+    from annotation.services.quality import quality_refit
     from annotation.services.sources import task_make
     from annotation.simulated import CREW
     from jwo_review.accounts.roles import Role, ensure_role_groups
@@ -162,6 +163,7 @@ def adaptive(rows: list[dict[str, Any]], said: dict[tuple[str, int, int], dict[s
         else:
             task_make(visit=r["visit"], source=Source.RANDOM)
     active = list(CREW)
+    gold_labels = len(gold_visits) * len(CREW)
     rng = random.Random(5)
     submitted = 0
     while active:
@@ -178,8 +180,12 @@ def adaptive(rows: list[dict[str, Any]], said: dict[tuple[str, int, int], dict[s
         except InvalidInput as exc:
             raise SystemExit(f"a simulated answer was refused: {exc.fields} {events}") from exc
         submitted += 1
+        if submitted == gold_labels:
+            # What the hourly refit job would have done by now: learn everyone from gold.
+            print(f"  gold done; refit: {quality_refit()}", file=sys.stderr)
         if submitted % 200 == 0:
             print(f"  {submitted} labels submitted", file=sys.stderr)
+    print(f"  refit at the end: {quality_refit()}", file=sys.stderr)
     truth = {(r["visit"].pk, t["seq"]): t for r in rows for t in r["truth"]}
     right = n = 0
     for task in AnnotationTask.objects.filter(source=Source.RANDOM, status=TaskStatus.CONSOLIDATED):
@@ -227,6 +233,7 @@ def page_times(n_tasks: int, requests: int) -> dict[str, dict[str, float]]:
     assert task is not None
     slot = AnnotationSlot.objects.create(task=task, priority=9, status=SlotStatus.CLAIMED, annotator=user,
                                          claimed_at=now, lease_expires_at=now + timedelta(hours=2))
+    ReviewTask.objects.filter(visit=visit, status__in=[ReviewStatus.PENDING, ReviewStatus.CLAIMED]).delete()
     review = ReviewTask.objects.create(visit=visit, reason=Reason.LOW_CONFIDENCE, status=ReviewStatus.CLAIMED,
                                        sla_due_at=now + timedelta(hours=1), claimed_by=user, claimed_at=now,
                                        lease_expires_at=now + timedelta(hours=2),

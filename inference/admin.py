@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from inference.models import ModelVersion, Prediction
+from inference.models import LabelledExample, ModelVersion, Prediction
 from inference.services import model_promote, model_rollback
 from jwo_review.errors import ServiceError
 
@@ -63,4 +63,19 @@ class PredictionAdmin(admin.ModelAdmin[Prediction]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Prediction | None = None) -> bool:
+        return False
+
+
+@admin.register(LabelledExample)
+class LabelledExampleAdmin(admin.ModelAdmin[LabelledExample]):
+    """Browse only: examples change when annotation consolidates a task again."""
+
+    list_display = ["visit", "source", "ref", "action", "sku", "quantity", "track_id", "confidence", "updated_at"]
+    list_filter = ["source", "kind", "action"]
+    raw_id_fields = ["visit"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: LabelledExample | None = None) -> bool:
         return False

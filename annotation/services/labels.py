@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotation.conf import ADDED_MATCH_S, FIELD_OPTIONS, MAX_QUANTITY
-from annotation.consensus import Vote, krippendorff_alpha, one_coin
+from annotation.consensus import Vote, confusion_posterior, krippendorff_alpha, one_coin
 from annotation.models import (
     ACTIONS,
     FIELDS,
@@ -177,6 +177,11 @@ def task_consolidate(*, task: AnnotationTask, allow_more: bool = True) -> Annota
     conf = settings_current()
     labels = list(Label.objects.filter(task=task).order_by("submitted_at", "id"))
     acc = _accuracies({lab.annotator_id for lab in labels})
+    confusion = {
+        q.annotator_id: q.action_confusion
+        for q in AnnotatorQuality.objects.filter(annotator_id__in={lab.annotator_id for lab in labels})
+        if q.action_confusion
+    }
     per_event: dict[int, dict[str, Any]] = {}
     unsettled: list[int] = []
     units: list[list[Any]] = []
@@ -186,8 +191,14 @@ def task_consolidate(*, task: AnnotationTask, allow_more: bool = True) -> Annota
             for lab in labels
             for e in lab.events
         ]
-        # No EM here: one task is too little to learn from; the refit job learns the accuracies.
-        result = one_coin(votes, options={v.item: FIELD_OPTIONS[f] for v in votes}, warm=acc[f] or None, iterations=0)
+        # No EM here: one task is too little to learn from; the refit job learns the
+        # accuracies and the action confusions, and this reads them.
+        if f == "action" and confusion and all(lab.annotator_id in confusion for lab in labels):
+            result = confusion_posterior(votes, classes=list(ACTIONS), confusion=confusion)
+        else:
+            result = one_coin(
+                votes, options={v.item: FIELD_OPTIONS[f] for v in votes}, warm=acc[f] or None, iterations=0
+            )
         for seq, value in result.labels.items():
             ev = per_event.setdefault(int(str(seq)), {"seq": seq, "posteriors": {}, "votes": {}})
             ev[f] = value

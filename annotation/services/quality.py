@@ -109,4 +109,13 @@ def quality_refit() -> dict[str, Any]:
                 "updated_at": now,
             },
         )
-    return {"labels": len(labels), "annotators": len(accuracy)}
+    # With what was learnt, settle again every consolidated task (its examples follow).
+    from annotation.services.labels import task_consolidate
+
+    again = 0
+    for task in AnnotationTask.objects.filter(status=TaskStatus.CONSOLIDATED).exclude(source=Source.GOLD):
+        with transaction.atomic():
+            locked = AnnotationTask.objects.select_for_update().get(pk=task.pk)
+            task_consolidate(task=locked, allow_more=False)
+            again += 1
+    return {"labels": len(labels), "annotators": len(accuracy), "tasks": again}

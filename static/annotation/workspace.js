@@ -40,7 +40,8 @@ const same = (a, b) => a.action === b.action && (a.sku || "") === (b.sku || "") 
 function summary(l) {
   if (!moved(l.action)) return actionLabel[l.action];
   const p = products[l.sku];
-  return `${actionLabel[l.action]} ${l.quantity}× ${p ? p.name : l.sku || "?"}${l.track_id != null ? " · #" + l.track_id : ""}`;
+  const what = p ? `${l.quantity}× ${p.name}` : l.sku ? `${l.quantity}× ${l.sku}` : l.action === "restock" ? "" : "product?";
+  return `${actionLabel[l.action]} ${what}${l.track_id != null ? " · #" + l.track_id : ""}`.trim();
 }
 function touch(item) { if (item.kind === "event") item.state = same(item.label, item.auto) ? "accepted" : "changed"; render(); }
 

@@ -10,6 +10,24 @@ from django.core.management.base import BaseCommand, CommandParser
 from jwo_review.store.models import Store, Visit
 
 
+def demo_reviews(*, stdout: Any) -> None:
+    """Once: a simulated reviewer decides eight queued visits (flagging every other one),
+    so annotators find flagged and corrected visits and the queue keeps the rest."""
+    from django.contrib.auth import get_user_model
+
+    from jwo_review.accounts.roles import Role, ensure_role_groups
+    from low_confidence_queue.models import ReviewTask
+    from low_confidence_queue.simulated import reviews_simulate
+
+    if ReviewTask.objects.filter(decided_by__username="sim-reviewer").exists():
+        stdout.write("  already done")
+        return
+    reviewer, _ = get_user_model().objects.get_or_create(username="sim-reviewer")
+    reviewer.groups.add(ensure_role_groups()[Role.REVIEWER])
+    counts = reviews_simulate(reviewer=reviewer, limit=8, flag=lambda task: task.pk % 2 == 0)
+    stdout.write(f"  decided: {counts}")
+
+
 class Command(BaseCommand):
     help = "Load the AIM3S store and demo users (idempotent)."
 
@@ -34,3 +52,6 @@ class Command(BaseCommand):
         call_command("render_catalogue", stdout=self.stdout)
         self.stdout.write("[queue] Routing of scored visits (confident: receipt issued; the rest: review queue)")
         call_command("route_visits", stdout=self.stdout)
+        self.stdout.write("[annotation] A simulated reviewer decides a few visits; annotation tasks from every source")
+        demo_reviews(stdout=self.stdout)
+        call_command("make_annotation_tasks", stdout=self.stdout)
