@@ -8,11 +8,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from inference.calibration import NEVER, PlattScaling, choose_threshold, holdout_arrays
 from inference.features import featurize
@@ -22,6 +20,7 @@ from inference.selectors import active_model, store_context, visit_payloads
 from inference.training import TrainingResult
 from jwo_review.errors import Conflict, InvalidInput
 from jwo_review.store.models import Visit, VisitStatus
+from jwo_review.store.services.lifecycle import visits_advance, visits_scored
 
 logger = logging.getLogger(__name__)
 SCORING_CHUNK = 256
@@ -162,8 +161,9 @@ def visits_score(*, visit_ids: Sequence[int], model_version: ModelVersion | None
     """Score visits with the active (or given) version; returns the ids scored now.
 
     Visits already scored by that version are skipped, so re-scoring is idempotent.
-    With no active version nothing happens (visits stay "received") and a warning is logged.
-    After commit, the ``JWO_VISITS_SCORED_HOOKS`` get the newly scored ids.
+    With no active version nothing happens (visits stay "received", and the pipeline's
+    sweep queues them again once a version is active) and a warning is logged.
+    After commit, the lifecycle hands the newly scored ids on to routing.
     """
     version = model_version or active_model()
     if version is None:
@@ -174,8 +174,7 @@ def visits_score(*, visit_ids: Sequence[int], model_version: ModelVersion | None
     ids = sorted(set(visit_ids))
     for start in range(0, len(ids), SCORING_CHUNK):
         scored += score_chunk(ids[start : start + SCORING_CHUNK], version, scorer)
-    if scored:
-        transaction.on_commit(lambda: _run_scored_hooks(scored))
+    visits_scored(visit_ids=scored)
     return scored
 
 
@@ -215,10 +214,5 @@ def score_chunk(ids: list[int], version: ModelVersion, scorer: Scorer) -> list[i
             for v, s in zip(todo, scores)
         ]
     )
-    Visit.objects.filter(pk__in=[v.pk for v in todo], status=VisitStatus.RECEIVED).update(status=VisitStatus.SCORED)
+    visits_advance(visit_ids=[v.pk for v in todo], to=VisitStatus.SCORED)
     return [v.pk for v in todo]
-
-
-def _run_scored_hooks(visit_ids: list[int]) -> None:
-    for path in settings.JWO_VISITS_SCORED_HOOKS:
-        import_string(path)(visit_ids)

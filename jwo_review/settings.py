@@ -120,6 +120,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# A dead broker must not hold a web request for the ~20 s of kombu's default retries:
+# ingest has stored the visit by then, and the pipeline's sweep queues it again.
+CELERY_BROKER_CONNECTION_TIMEOUT = envfloat("JWO_BROKER_TIMEOUT_S", 2.0, low=0.1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": envfloat("JWO_BROKER_SOCKET_TIMEOUT_S", 10.0, low=0.1),
+    # An unacknowledged task (its worker was killed) is delivered again after this long.
+    "visibility_timeout": envint("JWO_BROKER_VISIBILITY_TIMEOUT_S", 3600, minimum=1),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_ROUTES = {
     "jwo_review.store.tasks.*": {"queue": "ingest"},
     "jwo_review.simulator.tasks.*": {"queue": "media"},
@@ -129,6 +139,11 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Review tasks whose reviewer walked away go back to the queue.
     "queue-sweep-leases": {"task": "low_confidence_queue.tasks.sweep_leases", "schedule": 30.0},
+    # Visits stored but never scored, or scored but never routed, are queued again.
+    "pipeline-sweep-stalled": {
+        "task": "jwo_review.pipeline.sweep_stalled_visits",
+        "schedule": envfloat("JWO_PIPELINE_SWEEP_S", 60.0, low=1.0),
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------
@@ -209,10 +224,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }
 
-# Called after commit with the ids of newly stored visits (e.g. to queue scoring).
-JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", ["inference.hooks.visits_ingested"])
-# Called after commit with the ids of newly scored visits (e.g. to route them).
-JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["low_confidence_queue.hooks.visits_scored"])
+# The pipeline's stages (ingest -> score -> route -> receipt) are named in jwo_review/pipeline.py.
+# Called after commit with the ids of newly stored visits (queues scoring).
+JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", ["jwo_review.pipeline.visits_ingested"])
+# Called after commit with the ids of newly scored visits (routes them).
+JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["jwo_review.pipeline.visits_scored"])
+# The stalled-visit sweep: a visit waits this long before it counts as stalled, a retry
+# is leased this long, and after this many retries it is left for a person.
+JWO_PIPELINE_GRACE_S = envint("JWO_PIPELINE_GRACE_S", 120, minimum=0)
+JWO_PIPELINE_RETRY_S = envint("JWO_PIPELINE_RETRY_S", 600, minimum=1)
+JWO_PIPELINE_MAX_ATTEMPTS = envint("JWO_PIPELINE_MAX_ATTEMPTS", 10, minimum=1)
 # The Celery task that renders a Clip row (given its id) into a video file.
 JWO_CLIP_RENDER_TASK = envstr("JWO_CLIP_RENDER_TASK", "jwo_review.simulator.tasks.render_clip")
 JWO_CLIP_MAX_SECONDS = envint("JWO_CLIP_MAX_SECONDS", 30, minimum=1)
