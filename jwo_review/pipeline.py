@@ -70,16 +70,15 @@ def stalled_visits_requeue() -> dict[str, int]:
     from jwo_review.store.services.lifecycle import visits_claim_stalled
     from low_confidence_queue.tasks import route_visits
 
-    queued = {"score": 0, "route": 0}
-    if active_model() is not None:
-        ids = visits_claim_stalled(status=VisitStatus.RECEIVED)
-        for start in range(0, len(ids), SCORING_CHUNK):
-            score_visits.delay(ids[start : start + SCORING_CHUNK])
-        queued["score"] = len(ids)
-    ids = visits_claim_stalled(status=VisitStatus.SCORED)
-    for start in range(0, len(ids), SCORING_CHUNK):
-        route_visits.delay(ids[start : start + SCORING_CHUNK])
-    queued["route"] = len(ids)
+    # Both sets are leased before anything is queued, so a scoring retry that runs at once
+    # (eager mode) is not taken for a visit that stalled after scoring.
+    to_score = visits_claim_stalled(status=VisitStatus.RECEIVED) if active_model() is not None else []
+    to_route = visits_claim_stalled(status=VisitStatus.SCORED)
+    for start in range(0, len(to_score), SCORING_CHUNK):
+        score_visits.delay(to_score[start : start + SCORING_CHUNK])
+    for start in range(0, len(to_route), SCORING_CHUNK):
+        route_visits.delay(to_route[start : start + SCORING_CHUNK])
+    queued = {"score": len(to_score), "route": len(to_route)}
     if queued["score"] or queued["route"]:
         log.warning("Sweep queued stalled visits again: %s", queued)
     return queued
