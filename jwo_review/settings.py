@@ -237,3 +237,10 @@ JWO_PIPELINE_MAX_ATTEMPTS = envint("JWO_PIPELINE_MAX_ATTEMPTS", 10, minimum=1)
 # The Celery task that renders a Clip row (given its id) into a video file.
 JWO_CLIP_RENDER_TASK = envstr("JWO_CLIP_RENDER_TASK", "jwo_review.simulator.tasks.render_clip")
 JWO_CLIP_MAX_SECONDS = envint("JWO_CLIP_MAX_SECONDS", 30, minimum=1)
+# Need-to-know media: functions (user, visit_id) -> bool that say a non-admin holds work
+# on a visit and may see its clips and plate streams (jwo_review/store/media_access.py).
+JWO_MEDIA_ACCESS_CHECKS: list[str] = envlist(
+    "JWO_MEDIA_ACCESS_CHECKS", ["low_confidence_queue.access.user_holds_visit"]
+)
+# How long a signed media URL for an outside tool (Label Studio) stays valid.
+JWO_MEDIA_SIGNED_URL_S = envint("JWO_MEDIA_SIGNED_URL_S", 300, minimum=1)
