@@ -20,6 +20,7 @@ from inference.selectors import active_model, store_context, visit_payloads
 from inference.training import TrainingResult
 from jwo_review.errors import Conflict, InvalidInput
 from jwo_review.store.models import Visit, VisitStatus
+from jwo_review.store.services.audit import audit_record
 from jwo_review.store.services.lifecycle import visits_advance, visits_scored
 
 logger = logging.getLogger(__name__)
@@ -67,8 +68,9 @@ def model_register(
 
 
 @transaction.atomic
-def model_promote(*, model_version: ModelVersion, by: Any = None) -> ModelVersion:
-    """Make ``model_version`` the active one; the previously active version is retired."""
+def model_promote(*, model_version: ModelVersion, by: Any = None, action: str = "model_promoted") -> ModelVersion:
+    """Make ``model_version`` the active one; the previously active version is retired.
+    The change, with the auto-issue threshold before and after, is audited."""
     # Lock every version row that may change so two concurrent promotions serialise here
     # instead of one failing on the one-active constraint.
     locked = list(ModelVersion.objects.select_for_update().filter(pk=model_version.pk))
@@ -80,7 +82,9 @@ def model_promote(*, model_version: ModelVersion, by: Any = None) -> ModelVersio
     if version.status == ModelStatus.ACTIVE:
         return version
     now = timezone.now()
+    before = None
     for current in ModelVersion.objects.select_for_update().filter(status=ModelStatus.ACTIVE):
+        before = {"active": current.name, "threshold": current.threshold, "target_accuracy": current.target_accuracy}
         current.status = ModelStatus.RETIRED
         current.retired_at = now
         current.save(update_fields=["status", "retired_at"])
@@ -88,12 +92,20 @@ def model_promote(*, model_version: ModelVersion, by: Any = None) -> ModelVersio
     version.activated_at = now
     version.activated_by = by if getattr(by, "pk", None) else None
     version.save(update_fields=["status", "activated_at", "activated_by"])
+    audit_record(
+        action=action,
+        actor=by,
+        actor_label="" if getattr(by, "pk", None) else "system",
+        target=version,
+        before=before,
+        after={"active": version.name, "threshold": version.threshold, "target_accuracy": version.target_accuracy},
+    )
     return version
 
 
 @transaction.atomic
 def model_rollback(*, by: Any = None) -> ModelVersion:
-    """Re-activate the version that was active before the current one."""
+    """Re-activate the version that was active before the current one (audited)."""
     current = ModelVersion.objects.select_for_update().filter(status=ModelStatus.ACTIVE).first()
     candidates = ModelVersion.objects.select_for_update().filter(status=ModelStatus.RETIRED, activated_at__isnull=False)
     if current is not None:
@@ -101,7 +113,7 @@ def model_rollback(*, by: Any = None) -> ModelVersion:
     previous = candidates.order_by("-activated_at", "-id").first()
     if previous is None:
         raise Conflict("No earlier active model version to roll back to.")
-    return model_promote(model_version=previous, by=by)
+    return model_promote(model_version=previous, by=by, action="model_rolled_back")
 
 
 def threshold_for_target(model_version: ModelVersion, target_accuracy: float) -> float:

@@ -91,7 +91,9 @@ DATABASE_URL = envurl("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60, minimum=0))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("TEST", {})["NAME"] = envstr("TEST_DATABASE_NAME", "test_jwo_review")
+        # test_<database>: runs against different databases never share (or drop) a test database.
+        default_test_name = f"test_{DATABASES['default']['NAME']}"
+        DATABASES["default"].setdefault("TEST", {})["NAME"] = envstr("TEST_DATABASE_NAME", default_test_name)
 else:
     DATABASES = {
         "default": {
