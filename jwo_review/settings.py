@@ -12,6 +12,7 @@ environment through the strict helpers in ``jwo_review.env``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "jwo_review.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,7 +109,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: Celery broker, Channels layer, cache ------------------------------------
 REDIS_URL = envurl("REDIS_URL", schemes=("redis", "rediss"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A dead Redis answers in a second, not after the OS's TCP timeout.
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 2.0},
+        }
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -189,6 +198,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["jwo_review.accounts.throttling.StoreKeyThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "JWO Review API",
@@ -204,6 +214,13 @@ SPECTACULAR_SETTINGS = {
 # --- Product settings ---------------------------------------------------------------
 JWO_INGEST_MAX_BATCH = envint("JWO_INGEST_MAX_BATCH", 100, minimum=1)
 JWO_INGEST_MAX_EVENTS = envint("JWO_INGEST_MAX_EVENTS", 2000, minimum=1)
+# Requests per store key (DRF rate: N/s, N/min, N/hour, N/day); past it, 429 with Retry-After.
+JWO_STORE_KEY_RATE = envstr("JWO_STORE_KEY_RATE", "600/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", JWO_STORE_KEY_RATE):
+    raise ImproperlyConfigured(f"JWO_STORE_KEY_RATE={JWO_STORE_KEY_RATE!r}; use e.g. 600/min or 20/s.")
+# Request bodies above this many bytes are refused with 413 (a full batch with plate streams fits).
+JWO_MAX_REQUEST_BYTES = envint("JWO_MAX_REQUEST_BYTES", 32 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = JWO_MAX_REQUEST_BYTES
 JWO_MAX_ABS_WEIGHT_G = envfloat("JWO_MAX_ABS_WEIGHT_G", 20000.0, low=1.0)
 JWO_SHARED_DATA_DIR = Path(envstr("JWO_SHARED_DATA_DIR", str(BASE_DIR / "jwo_review" / "store" / "fixtures")))
 
