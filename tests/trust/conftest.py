@@ -56,3 +56,21 @@ def pipeline_settings(settings: Any) -> Iterator[Any]:
 @pytest.fixture
 def no_audit_sample(db: None) -> None:
     RoutingPolicy.objects.update_or_create(store=None, defaults={"audit_rate": 0.0})
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print what the fuzzer sent: requests per operation and role, answers by class."""
+    import sys
+
+    fuzz = sys.modules.get("tests.trust.test_fuzz")
+    if fuzz is None or not fuzz.SENT:
+        return
+    write = terminalreporter.write_line
+    roles = sorted({role for _, role in fuzz.SENT})
+    write("")
+    write(f"fuzz: requests per operation and role ({', '.join(roles)})")
+    for label in sorted({label for label, _ in fuzz.SENT}):
+        counts = " ".join(f"{fuzz.SENT[(label, role)]:>3}" for role in roles)
+        write(f"  {label:<45} {counts}")
+    total = sum(fuzz.SENT.values())
+    write(f"fuzz: {total} requests; answers {dict(sorted(fuzz.STATUSES.items()))}; 5xx: {len(fuzz.SERVER_ERRORS)}")
