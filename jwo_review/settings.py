@@ -141,6 +141,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("JWO_BROKER_VISIBILITY_TIMEOUT_S", 3600, minimum=1),
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
 CELERY_TASK_ROUTES = {
     "jwo_review.store.tasks.*": {"queue": "ingest"},
     "jwo_review.simulator.tasks.*": {"queue": "media"},
