@@ -90,3 +90,15 @@ def test_the_reviewer_sees_the_queue_page(users: dict[str, Any]) -> None:
 def test_other_roles_do_not_enter_the_admin(users: dict[str, Any], role: str) -> None:
     status, _ = _page(users[role], "/admin/")
     assert status == 302
+
+
+def test_migrate_gives_the_admin_group_every_model_permission_without_the_demo(db: None) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    from jwo_review.accounts.roles import ADMIN_APPS
+
+    Group.objects.filter(name="admin").delete()
+    call_command("migrate", verbosity=0)
+    admin = Group.objects.get(name="admin")
+    assert admin.permissions.filter(codename="view_clipview").exists()
+    assert admin.permissions.count() == Permission.objects.filter(content_type__app_label__in=ADMIN_APPS).count()
