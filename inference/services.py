@@ -8,11 +8,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from inference.calibration import NEVER, PlattScaling, choose_threshold, holdout_arrays
 from inference.features import featurize
@@ -22,6 +20,8 @@ from inference.selectors import active_model, store_context, visit_payloads
 from inference.training import TrainingResult
 from jwo_review.errors import Conflict, InvalidInput
 from jwo_review.store.models import Visit, VisitStatus
+from jwo_review.store.services.audit import audit_record
+from jwo_review.store.services.lifecycle import visits_advance, visits_scored
 
 logger = logging.getLogger(__name__)
 SCORING_CHUNK = 256
@@ -68,8 +68,9 @@ def model_register(
 
 
 @transaction.atomic
-def model_promote(*, model_version: ModelVersion, by: Any = None) -> ModelVersion:
-    """Make ``model_version`` the active one; the previously active version is retired."""
+def model_promote(*, model_version: ModelVersion, by: Any = None, action: str = "model_promoted") -> ModelVersion:
+    """Make ``model_version`` the active one; the previously active version is retired.
+    The change, with the auto-issue threshold before and after, is audited."""
     # Lock every version row that may change so two concurrent promotions serialise here
     # instead of one failing on the one-active constraint.
     locked = list(ModelVersion.objects.select_for_update().filter(pk=model_version.pk))
@@ -81,7 +82,9 @@ def model_promote(*, model_version: ModelVersion, by: Any = None) -> ModelVersio
     if version.status == ModelStatus.ACTIVE:
         return version
     now = timezone.now()
+    before = None
     for current in ModelVersion.objects.select_for_update().filter(status=ModelStatus.ACTIVE):
+        before = {"active": current.name, "threshold": current.threshold, "target_accuracy": current.target_accuracy}
         current.status = ModelStatus.RETIRED
         current.retired_at = now
         current.save(update_fields=["status", "retired_at"])
@@ -89,12 +92,20 @@ def model_promote(*, model_version: ModelVersion, by: Any = None) -> ModelVersio
     version.activated_at = now
     version.activated_by = by if getattr(by, "pk", None) else None
     version.save(update_fields=["status", "activated_at", "activated_by"])
+    audit_record(
+        action=action,
+        actor=by,
+        actor_label="" if getattr(by, "pk", None) else "system",
+        target=version,
+        before=before,
+        after={"active": version.name, "threshold": version.threshold, "target_accuracy": version.target_accuracy},
+    )
     return version
 
 
 @transaction.atomic
 def model_rollback(*, by: Any = None) -> ModelVersion:
-    """Re-activate the version that was active before the current one."""
+    """Re-activate the version that was active before the current one (audited)."""
     current = ModelVersion.objects.select_for_update().filter(status=ModelStatus.ACTIVE).first()
     candidates = ModelVersion.objects.select_for_update().filter(status=ModelStatus.RETIRED, activated_at__isnull=False)
     if current is not None:
@@ -102,7 +113,7 @@ def model_rollback(*, by: Any = None) -> ModelVersion:
     previous = candidates.order_by("-activated_at", "-id").first()
     if previous is None:
         raise Conflict("No earlier active model version to roll back to.")
-    return model_promote(model_version=previous, by=by)
+    return model_promote(model_version=previous, by=by, action="model_rolled_back")
 
 
 def threshold_for_target(model_version: ModelVersion, target_accuracy: float) -> float:
@@ -162,8 +173,9 @@ def visits_score(*, visit_ids: Sequence[int], model_version: ModelVersion | None
     """Score visits with the active (or given) version; returns the ids scored now.
 
     Visits already scored by that version are skipped, so re-scoring is idempotent.
-    With no active version nothing happens (visits stay "received") and a warning is logged.
-    After commit, the ``JWO_VISITS_SCORED_HOOKS`` get the newly scored ids.
+    With no active version nothing happens (visits stay "received", and the pipeline's
+    sweep queues them again once a version is active) and a warning is logged.
+    After commit, the lifecycle hands the newly scored ids on to routing.
     """
     version = model_version or active_model()
     if version is None:
@@ -174,8 +186,7 @@ def visits_score(*, visit_ids: Sequence[int], model_version: ModelVersion | None
     ids = sorted(set(visit_ids))
     for start in range(0, len(ids), SCORING_CHUNK):
         scored += score_chunk(ids[start : start + SCORING_CHUNK], version, scorer)
-    if scored:
-        transaction.on_commit(lambda: _run_scored_hooks(scored))
+    visits_scored(visit_ids=scored)
     return scored
 
 
@@ -215,10 +226,5 @@ def score_chunk(ids: list[int], version: ModelVersion, scorer: Scorer) -> list[i
             for v, s in zip(todo, scores)
         ]
     )
-    Visit.objects.filter(pk__in=[v.pk for v in todo], status=VisitStatus.RECEIVED).update(status=VisitStatus.SCORED)
+    visits_advance(visit_ids=[v.pk for v in todo], to=VisitStatus.SCORED)
     return [v.pk for v in todo]
-
-
-def _run_scored_hooks(visit_ids: list[int]) -> None:
-    for path in settings.JWO_VISITS_SCORED_HOOKS:
-        import_string(path)(visit_ids)

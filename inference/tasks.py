@@ -7,7 +7,15 @@ from celery import shared_task
 from inference.services import visits_score
 
 
-@shared_task(name="inference.tasks.score_visits", acks_late=True, autoretry_for=(ConnectionError,), max_retries=3)
+# ignore_result: nothing reads it, and with a results backend to wait for a dead Redis
+# would hold the publishing request (ingest) for ~20 s.
+@shared_task(
+    name="inference.tasks.score_visits",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(ConnectionError,),
+    max_retries=3,
+)
 def score_visits(visit_ids: list[int]) -> int:
     """Score visits with the active model (idempotent, so a redelivered task is harmless)."""
     return len(visits_score(visit_ids=visit_ids))

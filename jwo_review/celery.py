@@ -11,3 +11,5 @@ app = Celery("jwo_review")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("default", "ingest", "scoring", "media", "training")]
 app.autodiscover_tasks()
+# The pipeline's sweep lives in the project package, which is not an installed app.
+app.conf.imports = ("jwo_review.pipeline",)

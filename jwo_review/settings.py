@@ -12,6 +12,7 @@ environment through the strict helpers in ``jwo_review.env``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "jwo_review.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,7 +93,9 @@ DATABASE_URL = envurl("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60, minimum=0))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("TEST", {})["NAME"] = envstr("TEST_DATABASE_NAME", "test_jwo_review")
+        # test_<database>: runs against different databases never share (or drop) a test database.
+        default_test_name = f"test_{DATABASES['default']['NAME']}"
+        DATABASES["default"].setdefault("TEST", {})["NAME"] = envstr("TEST_DATABASE_NAME", default_test_name)
 else:
     DATABASES = {
         "default": {
@@ -105,7 +109,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: Celery broker, Channels layer, cache ------------------------------------
 REDIS_URL = envurl("REDIS_URL", schemes=("redis", "rediss"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A dead Redis answers in a second, not after the OS's TCP timeout.
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 2.0},
+        }
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -120,6 +131,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# A dead broker must not hold a web request for the ~20 s of kombu's default retries:
+# ingest has stored the visit by then, and the pipeline's sweep queues it again.
+CELERY_BROKER_CONNECTION_TIMEOUT = envfloat("JWO_BROKER_TIMEOUT_S", 2.0, low=0.1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": envfloat("JWO_BROKER_SOCKET_TIMEOUT_S", 10.0, low=0.1),
+    # An unacknowledged task (its worker was killed) is delivered again after this long.
+    "visibility_timeout": envint("JWO_BROKER_VISIBILITY_TIMEOUT_S", 3600, minimum=1),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
 CELERY_TASK_ROUTES = {
     "jwo_review.store.tasks.*": {"queue": "ingest"},
     "jwo_review.simulator.tasks.*": {"queue": "media"},
@@ -133,6 +156,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "annotation-sweep-leases": {"task": "annotation.tasks.sweep_leases", "schedule": 60.0},
     "annotation-make-tasks": {"task": "annotation.tasks.make_tasks", "schedule": 600.0},
     "annotation-refit-quality": {"task": "annotation.tasks.refit_quality", "schedule": 3600.0},
+    # Visits stored but never scored, or scored but never routed, are queued again.
+    "pipeline-sweep-stalled": {
+        "task": "jwo_review.pipeline.sweep_stalled_visits",
+        "schedule": envfloat("JWO_PIPELINE_SWEEP_S", 60.0, low=1.0),
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------
@@ -176,6 +204,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["jwo_review.accounts.throttling.StoreKeyThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "JWO Review API",
@@ -197,6 +226,13 @@ SPECTACULAR_SETTINGS = {
 # --- Product settings ---------------------------------------------------------------
 JWO_INGEST_MAX_BATCH = envint("JWO_INGEST_MAX_BATCH", 100, minimum=1)
 JWO_INGEST_MAX_EVENTS = envint("JWO_INGEST_MAX_EVENTS", 2000, minimum=1)
+# Requests per store key (DRF rate: N/s, N/min, N/hour, N/day); past it, 429 with Retry-After.
+JWO_STORE_KEY_RATE = envstr("JWO_STORE_KEY_RATE", "600/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", JWO_STORE_KEY_RATE):
+    raise ImproperlyConfigured(f"JWO_STORE_KEY_RATE={JWO_STORE_KEY_RATE!r}; use e.g. 600/min or 20/s.")
+# Request bodies above this many bytes are refused with 413 (a full batch with plate streams fits).
+JWO_MAX_REQUEST_BYTES = envint("JWO_MAX_REQUEST_BYTES", 32 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = JWO_MAX_REQUEST_BYTES
 JWO_MAX_ABS_WEIGHT_G = envfloat("JWO_MAX_ABS_WEIGHT_G", 20000.0, low=1.0)
 JWO_SHARED_DATA_DIR = Path(envstr("JWO_SHARED_DATA_DIR", str(BASE_DIR / "jwo_review" / "store" / "fixtures")))
 
@@ -219,12 +255,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }
 
-# Called after commit with the ids of newly stored visits (e.g. to queue scoring).
-JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", ["inference.hooks.visits_ingested"])
-# Called after commit with the ids of newly scored visits (e.g. to route them).
-JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["low_confidence_queue.hooks.visits_scored"])
+# The pipeline's stages (ingest -> score -> route -> receipt) are named in jwo_review/pipeline.py.
+# Called after commit with the ids of newly stored visits (queues scoring).
+JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", ["jwo_review.pipeline.visits_ingested"])
+# Called after commit with the ids of newly scored visits (routes them).
+JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["jwo_review.pipeline.visits_scored"])
 # Called after commit with the visit id of each review decision (e.g. to make annotation tasks).
 JWO_REVIEW_DECIDED_HOOKS: list[str] = envlist("JWO_REVIEW_DECIDED_HOOKS", ["annotation.hooks.review_task_decided"])
+# The stalled-visit sweep: a visit waits this long before it counts as stalled, a retry
+# is leased this long, and after this many retries it is left for a person.
+JWO_PIPELINE_GRACE_S = envint("JWO_PIPELINE_GRACE_S", 120, minimum=0)
+JWO_PIPELINE_RETRY_S = envint("JWO_PIPELINE_RETRY_S", 600, minimum=1)
+JWO_PIPELINE_MAX_ATTEMPTS = envint("JWO_PIPELINE_MAX_ATTEMPTS", 10, minimum=1)
 # The Celery task that renders a Clip row (given its id) into a video file.
 JWO_CLIP_RENDER_TASK = envstr("JWO_CLIP_RENDER_TASK", "jwo_review.simulator.tasks.render_clip")
 JWO_CLIP_MAX_SECONDS = envint("JWO_CLIP_MAX_SECONDS", 30, minimum=1)
+# Need-to-know media: functions (user, visit_id) -> bool that say a non-admin holds work
+# on a visit and may see its clips and plate streams (jwo_review/store/media_access.py).
+JWO_MEDIA_ACCESS_CHECKS: list[str] = envlist(
+    "JWO_MEDIA_ACCESS_CHECKS",
+    ["low_confidence_queue.access.user_holds_visit", "annotation.access.user_holds_visit"],
+)
+# How long a signed media URL for an outside tool (Label Studio) stays valid.
+JWO_MEDIA_SIGNED_URL_S = envint("JWO_MEDIA_SIGNED_URL_S", 300, minimum=1)

@@ -23,3 +23,7 @@ urlpatterns = [
     path("media/", include("jwo_review.store.media_urls")),
     path("catalogue/", include("jwo_review.simulator.urls")),
 ]
+
+# Under /api/, unmatched URLs and server errors answer JSON, as the API's own errors do.
+handler404 = "jwo_review.api.not_found"
+handler500 = "jwo_review.api.server_error"

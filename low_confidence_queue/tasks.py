@@ -5,9 +5,17 @@ from __future__ import annotations
 from celery import shared_task
 
 from low_confidence_queue.services.claims import leases_expire
+from low_confidence_queue.services.routing import visits_route
 
 
 @shared_task(name="low_confidence_queue.tasks.sweep_leases", ignore_result=True)
 def sweep_leases() -> int:
     """Return tasks whose reviewers walked away (beat runs this every 30 s)."""
     return leases_expire()
+
+
+@shared_task(name="low_confidence_queue.tasks.route_visits", acks_late=True, ignore_result=True)
+def route_visits(visit_ids: list[int]) -> int:
+    """Route scored visits (the pipeline's sweep queues this for visits left scored);
+    routing is idempotent, so a redelivered task is harmless."""
+    return len(visits_route(visit_ids=visit_ids))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 
 
 class Role(StrEnum):
@@ -35,5 +35,18 @@ def has_role(user: Any, *roles: Role) -> bool:
     return bool(user_roles(user) & set(roles))
 
 
+# The apps whose models the admin role manages in the Django admin (README: stores,
+# catalogue, planograms, visits, receipts and the audit log to read, users and roles,
+# store keys, model versions, routing policies). Read-only admins refuse writes anyway.
+ADMIN_APPS = ("auth", "accounts", "store", "inference", "low_confidence_queue", "annotation")
+
+
 def ensure_role_groups() -> dict[Role, Group]:
-    return {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+    """The three role groups, the admin group with every permission of ``ADMIN_APPS``
+    (run again after migrations that add models: missing permissions are added)."""
+    groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+    wanted = set(Permission.objects.filter(content_type__app_label__in=ADMIN_APPS).values_list("pk", flat=True))
+    missing = wanted - set(groups[Role.ADMIN].permissions.values_list("pk", flat=True))
+    if missing:
+        groups[Role.ADMIN].permissions.add(*missing)
+    return groups

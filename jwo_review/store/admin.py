@@ -141,6 +141,16 @@ class ReceiptAdmin(ReadOnlyAdmin):
 
 @admin.register(m.AuditLogEntry)
 class AuditLogEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "visit", "action", "actor_label", "receipt"]
+    list_display = ["at", "action", "actor_label", "target", "visit", "receipt"]
     list_filter = ["action"]
-    search_fields = ["visit__client_visit_id", "actor_label"]
+    search_fields = ["visit__client_visit_id", "actor_label", "target"]
+
+
+@admin.register(m.ClipView)
+class ClipViewAdmin(ReadOnlyAdmin):
+    """Who fetched which clip or plate stream, and when (need-to-know media)."""
+
+    list_display = ["at", "username", "visit", "name", "via"]
+    list_filter = ["via"]
+    search_fields = ["username", "name", "visit__client_visit_id"]
+    raw_id_fields = ["visit", "clip", "user"]

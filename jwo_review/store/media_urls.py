@@ -1,5 +1,8 @@
 from django.urls import path
 
-from jwo_review.store.media_views import protected_media
+from jwo_review.store.media_views import protected_media, signed_media
 
-urlpatterns = [path("<path:name>", protected_media, name="protected-media")]
+urlpatterns = [
+    path("signed/<str:token>", signed_media, name="signed-media"),
+    path("<path:name>", protected_media, name="protected-media"),
+]

@@ -1,7 +1,9 @@
-"""Media (clips, catalogue images, plate streams) served only to signed-in staff.
+"""Media (clips, catalogue images, plate streams) served only to those who need them.
 
-Clips show people, so they go only to the roles that need them: reviewers,
-annotators and admins. Range requests are honoured so browsers can seek in video.
+Clips and plate streams show people shopping: ``jwo_review.store.media_access`` says
+who may fetch which (admins, and others only while they hold work on the visit), and
+every fetch of one is recorded. Outside tools fetch through short-lived signed URLs.
+Range requests are honoured so browsers can seek in video.
 """
 
 from __future__ import annotations
@@ -9,24 +11,54 @@ from __future__ import annotations
 import mimetypes
 import re
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseForbidden
 
 from jwo_review.accounts.roles import Role, has_role
+from jwo_review.store.media_access import media_file, media_unsign, user_may_fetch
+from jwo_review.store.services.media import media_view_record
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
 @login_required
 def protected_media(request: HttpRequest, name: str) -> HttpResponseBase:
-    if not has_role(request.user, Role.REVIEWER, Role.ANNOTATOR, Role.ADMIN):
+    return _serve(request, request.user, name, via="session")
+
+
+def signed_media(request: HttpRequest, token: str) -> HttpResponseBase:
+    """A file by signed URL (no session): for the user who signed it, while they may."""
+    try:
+        name, user_id = media_unsign(token)
+    except signing.SignatureExpired:
+        return HttpResponseForbidden("This media link has expired; ask for a new one.")
+    except signing.BadSignature:
+        return HttpResponseForbidden("This media link is not valid.")
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return HttpResponseForbidden("The user of this media link is no longer active.")
+    return _serve(request, user, name, via="signed")
+
+
+def _serve(request: HttpRequest, user: object, name: str, *, via: str) -> HttpResponseBase:
+    if not has_role(user, Role.REVIEWER, Role.ANNOTATOR, Role.ADMIN):
         return HttpResponseForbidden("Your role may not see store media.")
     if ".." in name.split("/") or not default_storage.exists(name):
         raise Http404("No such file.")
+    media = media_file(name)
+    if media is None:
+        raise Http404("No such file.")
+    if not user_may_fetch(user, media):
+        return HttpResponseForbidden("Only admins, and those who hold work on this visit, may see its media.")
+    match = _RANGE.fullmatch(request.headers.get("Range", ""))
+    # A player asks for more ranges as it seeks; the first request of a viewing starts at 0.
+    if not match or match.group(1) in ("0", ""):
+        media_view_record(user=user, media=media, via=via)
     size = default_storage.size(name)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    match = _RANGE.fullmatch(request.headers.get("Range", ""))
     response: HttpResponseBase
     if match and (match.group(1) or match.group(2)):
         if match.group(1):

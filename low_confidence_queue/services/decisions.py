@@ -14,7 +14,9 @@ from django.utils.module_loading import import_string
 from inference.models import Prediction
 from jwo_review.accounts.permissions import is_store_client
 from jwo_review.errors import Conflict, InvalidInput, NotFound
-from jwo_review.store.models import AuditLogEntry, Receipt, Visit, VisitStatus
+from jwo_review.store.models import Receipt, Visit, VisitStatus
+from jwo_review.store.services.audit import audit_record
+from jwo_review.store.services.lifecycle import visits_advance
 from jwo_review.store.services.receipts import LineSpec, receipt_issue, receipt_line_specs, receipt_lines_diff
 from low_confidence_queue.broadcast import queue_changed
 from low_confidence_queue.models import Decision, Reason, ReviewTask, TaskStatus
@@ -99,7 +101,7 @@ def task_submit(
             "diff_from_proposed": receipt_lines_diff(proposed, final_lines),
         },
     )
-    Visit.objects.filter(pk=task.visit_id).update(status=VisitStatus.FINAL)
+    visits_advance(visit_ids=[task.visit_id], to=VisitStatus.FINAL)
     task.status = TaskStatus.DONE
     task.decision = decision
     task.reason_code = reason_code
@@ -139,16 +141,12 @@ def visit_dispute(*, visit_id: int, actor: Any, reason: str) -> ReviewTask:
     task = task_open(
         visit=visit, reason=Reason.DISPUTE, detail=reason, policy=policy_for_store(visit.store), prediction=prediction
     )
-    visit.status = VisitStatus.DISPUTED
-    visit.save(update_fields=["status"])
-    human = None if is_store_client(actor) else actor
-    label = f"store system {visit.store.code}" if is_store_client(actor) else getattr(actor, "username", "")
-    AuditLogEntry.objects.create(
+    visits_advance(visit_ids=[visit.pk], to=VisitStatus.DISPUTED)
+    audit_record(
+        action="disputed",
+        actor=actor,
         visit=visit,
         receipt=final,
-        action="disputed",
-        actor=human if getattr(human, "pk", None) else None,
-        actor_label=label or "unknown",
         details={"reason": reason, "task_id": task.pk, "receipt_version": final.version},
     )
     queue_changed()

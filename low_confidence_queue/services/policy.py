@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from jwo_review.errors import InvalidInput
 from jwo_review.store.models import Store
+from jwo_review.store.services.audit import audit_record
 from low_confidence_queue.models import Reason, RoutingPolicy
 
 SLA_LIMITS_MIN = (1, 7 * 24 * 60)
@@ -73,7 +74,8 @@ def policy_update(
     if errors:
         raise InvalidInput("The policy is invalid; nothing was changed.", fields=errors)
     sla = _clean_sla(sla_minutes)
-    policy, _ = RoutingPolicy.objects.select_for_update().get_or_create(store=store)
+    policy, created = RoutingPolicy.objects.select_for_update().get_or_create(store=store)
+    before = None if created else policy_snapshot(policy)
     policy.target_accuracy = target_accuracy
     policy.audit_rate = audit_rate
     policy.max_basket_value = max_basket_value
@@ -83,7 +85,22 @@ def policy_update(
     policy.updated_at = timezone.now()
     policy.full_clean()
     policy.save()
+    after = policy_snapshot(policy)
+    if before != after:
+        audit_record(action="policy_updated", actor=actor, target=policy, before=before, after=after)
     return policy
+
+
+def policy_snapshot(policy: RoutingPolicy) -> dict[str, Any]:
+    """The policy's settings as JSON (what an audit entry shows before and after)."""
+    return {
+        "store": policy.store.code if policy.store else None,
+        "target_accuracy": policy.target_accuracy,
+        "audit_rate": policy.audit_rate,
+        "max_basket_value": None if policy.max_basket_value is None else str(policy.max_basket_value),
+        "max_basket_items": policy.max_basket_items,
+        "sla_minutes": dict(policy.sla_minutes),
+    }
 
 
 def policies_all() -> list[RoutingPolicy]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from inference.models import ModelStatus, ModelVersion, Prediction
 from jwo_review.errors import InvalidInput
 from jwo_review.store.models import Product, Visit, VisitStatus
+from jwo_review.store.services.lifecycle import visits_advance
 from jwo_review.store.services.receipts import LineSpec, receipt_issue
 from low_confidence_queue.broadcast import queue_changed
 from low_confidence_queue.conf import PRIORITY
@@ -159,10 +160,9 @@ def visit_route(*, visit_id: int) -> RouteResult | None:
             outcome, reason, detail = RoutingOutcome.REVIEW, Reason.RULE, f"model receipt rejected: {exc.message}"
     if outcome == RoutingOutcome.REVIEW:
         task_open(visit=visit, reason=reason, detail=detail, policy=policy, prediction=prediction)
-        visit.status = VisitStatus.IN_REVIEW
-    else:
-        visit.status = VisitStatus.FINAL
-    visit.save(update_fields=["status"])
+    visits_advance(
+        visit_ids=[visit.pk], to=VisitStatus.IN_REVIEW if outcome == RoutingOutcome.REVIEW else VisitStatus.FINAL
+    )
     VisitRouting.objects.create(
         visit=visit,
         outcome=outcome,

@@ -85,7 +85,7 @@ def test_media_is_served_only_to_staff_roles(users: dict[str, Any], role: str, s
     from django.core.files.storage import default_storage
 
     settings.MEDIA_ROOT = str(tmp_path)
-    name = default_storage.save("clips/test.webm", ContentFile(b"0123456789"))
+    name = default_storage.save("catalogue/test.webm", ContentFile(b"0123456789"))
     client = Client()
     if role != "anonymous":
         client.force_login(users[role])

@@ -41,11 +41,13 @@ def media_through_app(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def signed_in_page(live_server: Any, make_user: Callable[..., Any], media_through_app: None) -> Callable[[], Any]:
-    """Opens a Chromium page signed in as a reviewer on the live server. Call it after
-    the test's database work: Playwright's sync API runs an event loop in this thread."""
+    """Opens a Chromium page signed in as an admin on the live server (clips are
+    need-to-know: a reviewer sees one only while holding a task of its visit, an admin
+    always). Call it after the test's database work: Playwright's sync API runs an
+    event loop in this thread."""
     sync_api = pytest.importorskip("playwright.sync_api")
     client = Client()
-    client.force_login(make_user("reviewer-browser", Role.REVIEWER))
+    client.force_login(make_user("admin-browser", Role.ADMIN))
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
 
     @contextmanager

@@ -4,6 +4,7 @@ from jwo_review.store.models.receipts import AuditLogEntry, Receipt, ReceiptLine
 from jwo_review.store.models.visits import (
     Clip,
     ClipStatus,
+    ClipView,
     Shopper,
     VisionEvent,
     VisionKind,
@@ -17,6 +18,7 @@ __all__ = [
     "Camera",
     "Clip",
     "ClipStatus",
+    "ClipView",
     "Facing",
     "Fixture",
     "Planogram",

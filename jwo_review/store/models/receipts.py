@@ -64,16 +64,21 @@ class ReceiptLine(models.Model):
 
 
 class AuditLogEntry(models.Model):
-    """One change to a receipt. Append-only: the model refuses updates and deletes,
-    and on PostgreSQL a trigger refuses them too."""
+    """One change: to a receipt (``visit`` and ``receipt`` set) or to anything else an
+    admin changes (``target`` names it, e.g. ``routing_policy:3``). Written only by
+    ``jwo_review.store.services.audit.audit_record``. Append-only: the model refuses
+    updates and deletes, and on PostgreSQL a trigger refuses them too."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="audit_entries")
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries")
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries")
     action = models.CharField(max_length=32)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(max_length=100, help_text="Who did it, readable even without a user row.")
+    target = models.CharField(max_length=100, blank=True, db_index=True, help_text="What changed, as kind:id.")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -6,6 +6,7 @@ time span is simply ``0 <= t <= duration_s``.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from jwo_review.store.models.layout import Camera, Fixture, Plate, Store
@@ -32,6 +33,10 @@ class Visit(models.Model):
     source = models.CharField(max_length=20, default="api")
     plate_streams = models.FileField(upload_to="streams/%Y/%m/%d/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The stalled-visit sweep's lease: a visit it queued again is not queued a second
+    # time until the lease runs out, so one visit has at most one retry in flight.
+    pipeline_claimed_at = models.DateTimeField(null=True, blank=True)
+    pipeline_attempts = models.PositiveSmallIntegerField(default=0, help_text="Times the sweep queued it again.")
 
     class Meta:
         ordering = ["-entered_at", "-id"]
@@ -130,3 +135,20 @@ class Clip(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["visit", "camera", "t_start", "t_end"], name="clip_window_unique"),
         ]
+
+
+class ClipView(models.Model):
+    """Who fetched which clip (or plate stream) and when: clips show people shopping."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=150, help_text="Readable even without the user row.")
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="media_views")
+    clip = models.ForeignKey(Clip, on_delete=models.SET_NULL, null=True, blank=True, related_name="views")
+    name = models.CharField(max_length=255, help_text="The media file served.")
+    via = models.CharField(max_length=10, default="session", help_text="session or signed (a signed URL).")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]

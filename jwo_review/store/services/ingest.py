@@ -2,8 +2,9 @@
 
 ``visits_ingest`` validates every visit of a batch before it stores any, stores each
 visit with all its events in one transaction, and is idempotent on the client's
-visit id. After commit it calls the hooks named in ``JWO_VISITS_INGESTED_HOOKS``
-(scoring), so the store domain does not import the apps built on it.
+visit id. The lifecycle service hands new visits on after commit
+(``jwo_review.pipeline`` names what runs next), so the store domain does not import
+the apps built on it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils.module_loading import import_string
 
 from jwo_review.errors import Conflict, Forbidden, InvalidInput
 from jwo_review.store.api.ingest_serializers import VisitInSerializer
@@ -35,6 +35,7 @@ from jwo_review.store.models import (
     Visit,
     WeightEvent,
 )
+from jwo_review.store.services.lifecycle import visits_stored
 
 
 @dataclass(frozen=True)
@@ -274,12 +275,5 @@ def visits_ingest(
     for raw, clean, index in validated:
         with transaction.atomic():
             results.append(_store_visit(raw, clean, index, source=source))
-    created = [r.id for r in results if r.created]
-    if created:
-        transaction.on_commit(lambda: _run_hooks(created))
+    visits_stored(visit_ids=[r.id for r in results if r.created])
     return results
-
-
-def _run_hooks(visit_ids: list[int]) -> None:
-    for path in settings.JWO_VISITS_INGESTED_HOOKS:
-        import_string(path)(visit_ids)

@@ -11,7 +11,8 @@ from typing import Any
 from django.db import transaction
 
 from jwo_review.errors import InvalidInput
-from jwo_review.store.models import AuditLogEntry, Product, Receipt, ReceiptLine, Visit
+from jwo_review.store.models import Product, Receipt, ReceiptLine, Visit
+from jwo_review.store.services.audit import audit_record
 
 
 @dataclass(frozen=True)
@@ -121,12 +122,12 @@ def receipt_issue(
             for line in lines
         ]
     )
-    AuditLogEntry.objects.create(
-        visit=visit,
-        receipt=receipt,
+    audit_record(
         action=action,
         actor=user,
-        actor_label=actor_label or (getattr(user, "username", "") if user else source),
+        actor_label=actor_label or ("" if user else source),
+        visit=visit,
+        receipt=receipt,
         details={"version": version, "source": source, "diff": diff, **(details or {})},
     )
     return receipt

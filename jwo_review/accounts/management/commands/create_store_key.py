@@ -21,6 +21,6 @@ class Command(BaseCommand):
         if store is None:
             known = ", ".join(f"{s.pk} ({s.code})" for s in Store.objects.all()) or "none; run load_store --aim3s"
             raise CommandError(f"No store {ref!r}. Known stores: {known}.")
-        key, raw = store_key_create(store=store, name=options["name"])
+        key, raw = store_key_create(store=store, name=options["name"], actor_label="manage.py create_store_key")
         self.stderr.write(f"Key {key.prefix}… for {store.code}. Keep it now: it cannot be shown again.")
         self.stdout.write(raw)
