@@ -129,6 +129,8 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Review tasks whose reviewer walked away go back to the queue.
     "queue-sweep-leases": {"task": "low_confidence_queue.tasks.sweep_leases", "schedule": 30.0},
+    # The dashboard's daily rollups: rebuild the days that changed since the last run.
+    "metrics-refresh-rollups": {"task": "low_confidence_queue.tasks.refresh_rollups", "schedule": 300.0},
 }
 
 # --- Auth -------------------------------------------------------------------------
