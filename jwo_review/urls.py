@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("jwo_review.store.api.urls")),
     path("", include("inference.api.urls")),
     path("", include("low_confidence_queue.api.urls")),
+    path("", include("low_confidence_queue.metrics.api_urls")),
 ]
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("jwo_review.accounts.urls")),
     path("admin/", admin.site.urls),
     path("queue/", include("low_confidence_queue.urls")),
+    path("dashboard/", include("low_confidence_queue.metrics.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
