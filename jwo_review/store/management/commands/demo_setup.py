@@ -34,3 +34,5 @@ class Command(BaseCommand):
         call_command("render_catalogue", stdout=self.stdout)
         self.stdout.write("[queue] Routing of scored visits (confident: receipt issued; the rest: review queue)")
         call_command("route_visits", stdout=self.stdout)
+        self.stdout.write("[dashboard] Simulated past days (a model promotion among them) and the daily rollups")
+        call_command("seed_history", stdout=self.stdout)
