@@ -228,10 +228,12 @@ class DailyStoreOps(models.Model):
 
 
 class DailyReviewer(models.Model):
-    """What one reviewer decided on ``day`` in one store."""
+    """What one reviewer decided on ``day`` in one store, and (``store`` empty) in all
+    stores together: the all-stores page then merges one histogram per reviewer and day
+    instead of one per store too."""
 
     day = models.DateField()
-    store = models.ForeignKey("store.Store", on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey("store.Store", on_delete=models.CASCADE, null=True, related_name="+")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     decided = models.PositiveIntegerField(default=0)
     corrected = models.PositiveIntegerField(default=0)
@@ -241,7 +243,12 @@ class DailyReviewer(models.Model):
     upheld = models.PositiveIntegerField(default=0, help_text="Of those, kept unchanged by the later review.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "store", "reviewer"], name="daily_reviewer_unique")]
+        constraints = [
+            # NULLS NOT DISTINCT: one all-stores row per reviewer and day.
+            models.UniqueConstraint(
+                fields=["day", "store", "reviewer"], name="daily_reviewer_unique", nulls_distinct=False
+            ),
+        ]
 
 
 class RollupState(models.Model):

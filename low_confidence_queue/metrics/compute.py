@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from low_confidence_queue.metrics.stats import histogram
+from low_confidence_queue.metrics.stats import histogram, merge_histograms
 from low_confidence_queue.models import (
     DailyReviewer,
     DailyRouting,
@@ -215,4 +215,19 @@ def reviewer_rows(day: date, *, store_id: int | None = None) -> list[DailyReview
     for key, values in times.items():
         rows[key].time_hist = histogram(values)
         rows[key].time_sum_s = round(rows[key].time_sum_s, 3)
-    return sorted(rows.values(), key=lambda x: (x.store_id, x.reviewer_id))
+    out = sorted(rows.values(), key=lambda x: (x.store_id, x.reviewer_id))
+    if store_id is None:
+        out += _all_stores(day, out)
+    return out
+
+
+def _all_stores(day: date, rows: list[DailyReviewer]) -> list[DailyReviewer]:
+    """Each reviewer's rows of every store added up (the row with no store)."""
+    merged: dict[int, DailyReviewer] = {}
+    for r in rows:
+        target = merged.setdefault(r.reviewer_id, DailyReviewer(day=day, store_id=None, reviewer_id=r.reviewer_id))
+        for name in ("decided", "corrected", "rechecked", "upheld"):
+            setattr(target, name, getattr(target, name) + getattr(r, name))
+        target.time_sum_s = round(target.time_sum_s + r.time_sum_s, 3)
+        target.time_hist = merge_histograms([target.time_hist or {}, r.time_hist])
+    return [merged[k] for k in sorted(merged)]

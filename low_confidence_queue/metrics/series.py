@@ -9,18 +9,20 @@ API and the CSV export all show, so the three cannot disagree.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from inference.models import ModelVersion
 from jwo_review.store.models import Store
+from low_confidence_queue.conf import dashboard_live_cache_seconds
 from low_confidence_queue.metrics import compute
 from low_confidence_queue.metrics.filters import MetricsFilter
 from low_confidence_queue.metrics.stats import histogram_quantile, merge_histograms, per_1000, wilson_interval
@@ -53,24 +55,41 @@ class DashboardRows:
     def store_codes(self) -> dict[int, str]:
         return dict(Store.objects.values_list("id", "code"))
 
-    def _stored(self, model: Any) -> Any:
+    def _stored(self, model: Any, **where: Any) -> list[Any]:
+        """Stored rows as named tuples: the series read attributes, and building thousands
+        of model instances would cost more than the queries."""
         qs = model.objects.filter(day__gte=self.f.since, day__lte=min(self.f.until, self.today - timedelta(days=1)))
-        return qs if self._store_id is None else qs.filter(store_id=self._store_id)
+        if self._store_id is not None:
+            qs = qs.filter(store_id=self._store_id)
+        fields = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
+        return list(qs.filter(**where).values_list(*fields, named=True))
 
     @property
     def _live(self) -> bool:
         return self.f.since <= self.today <= self.f.until
 
+    def _today(self, part: str, function: Callable[..., list[Any]]) -> list[Any]:
+        """Today's rows of one table, computed from the raw rows, and shared by every page
+        for ``dashboard_live_cache_seconds`` (many admins' pages cost one computation; the
+        socket keeps the headline numbers live meanwhile)."""
+        if not self._live:
+            return []
+        seconds = dashboard_live_cache_seconds()
+        if seconds <= 0:
+            return function(self.today, store_id=self._store_id)
+        key = f"dashboard:today:{part}:{self.today.isoformat()}:{self._store_id or 'all'}"
+        return list(cache.get_or_set(key, lambda: function(self.today, store_id=self._store_id), seconds) or [])
+
+    @cached_property
+    def today_routing(self) -> list[DailyRouting] | None:
+        """Today's routing rows of every model version (None when today is outside the range)."""
+        return self._today("routing", compute.routing_rows) if self._live else None
+
     @cached_property
     def routing(self) -> list[DailyRouting]:
-        qs = self._stored(DailyRouting)
-        rows = list(qs.filter(model_version=self.f.model_version) if self.f.model_version else qs)
-        if self._live:
-            rows += [
-                r
-                for r in compute.routing_rows(self.today, store_id=self._store_id)
-                if not self.f.model_version or r.model_version == self.f.model_version
-            ]
+        where = {"model_version": self.f.model_version} if self.f.model_version else {}
+        rows = self._stored(DailyRouting, **where)
+        rows += [r for r in self.today_routing or [] if not where or r.model_version == self.f.model_version]
         return rows
 
     @cached_property
@@ -78,24 +97,46 @@ class DashboardRows:
         """Routing rows whatever the model filter (the model table compares versions)."""
         if not self.f.model_version:
             return self.routing
-        rows = list(self._stored(DailyRouting))
-        if self._live:
-            rows += compute.routing_rows(self.today, store_id=self._store_id)
-        return rows
+        return self._stored(DailyRouting) + list(self.today_routing or [])
 
     @cached_property
     def ops(self) -> list[DailyStoreOps]:
-        rows = list(self._stored(DailyStoreOps))
-        if self._live:
-            rows += compute.ops_rows(self.today, store_id=self._store_id)
-        return rows
+        return self._stored(DailyStoreOps) + self._today("ops", compute.ops_rows)
+
+    def _reviewer_rows(self, qs: Any) -> Any:
+        """The reviewer rows of the selected store, or the all-stores rows."""
+        qs = qs.filter(day__gte=self.f.since, day__lte=min(self.f.until, self.today - timedelta(days=1)))
+        return qs.filter(store_id=self._store_id) if self._store_id else qs.filter(store__isnull=True)
+
+    def _live_reviewers(self) -> list[DailyReviewer]:
+        return [r for r in self._today("reviewers", compute.reviewer_rows) if r.store_id == self._store_id]
+
+    def reviewers_of(self, reviewer_id: int) -> list[Any]:
+        """One reviewer's rows (their own page)."""
+        fields = [f.attname for f in DailyReviewer._meta.concrete_fields if f.name != "id"]
+        qs = self._reviewer_rows(DailyReviewer.objects.filter(reviewer_id=reviewer_id))
+        rows: list[Any] = list(qs.values_list(*fields, named=True))
+        return rows + [r for r in self._live_reviewers() if r.reviewer_id == reviewer_id]
 
     @cached_property
-    def reviewers(self) -> list[DailyReviewer]:
-        rows = list(self._stored(DailyReviewer))
-        if self._live:
-            rows += compute.reviewer_rows(self.today, store_id=self._store_id)
-        return rows
+    def reviewer_totals(self) -> dict[int, dict[str, Any]]:
+        """Per reviewer over the range: summed counts and the merged time histogram."""
+        keys = ["decided", "corrected", "time_sum_s", "rechecked", "upheld"]
+        totals: dict[int, dict[str, Any]] = {}
+        stored = self._reviewer_rows(DailyReviewer.objects.all()).values_list("reviewer_id", *keys, "time_hist")
+        for reviewer_id, *values in stored:
+            target = totals.setdefault(reviewer_id, {**dict.fromkeys(keys, 0), "hists": []})
+            for k, v in zip(keys, values[:-1]):
+                target[k] += v
+            target["hists"].append(values[-1])
+        for r in self._live_reviewers():
+            target = totals.setdefault(r.reviewer_id, {**dict.fromkeys(keys, 0), "hists": []})
+            for k in keys:
+                target[k] += getattr(r, k)
+            target["hists"].append(r.time_hist)
+        for target in totals.values():
+            target["time_hist"] = merge_histograms(target.pop("hists"))
+        return totals
 
 
 def _routing_sums(rows: Iterable[DailyRouting]) -> dict[str, int]:
@@ -257,28 +298,23 @@ def reviewer_table(rows: DashboardRows, *, reviewer_id: int | None = None) -> li
     """Per reviewer over the range: tasks, tasks per hour of review time, median seconds per
     task, share corrected, and agreement (share of their decisions that a later review of
     the same visit upheld, over how many were re-checked)."""
-    groups: dict[int, list[DailyReviewer]] = defaultdict(list)
-    for r in rows.reviewers:
-        if reviewer_id is None or r.reviewer_id == reviewer_id:
-            groups[r.reviewer_id].append(r)
-    names = dict(get_user_model().objects.filter(pk__in=list(groups)).values_list("pk", "username"))
+    totals = rows.reviewer_totals
+    if reviewer_id is not None:
+        totals = {k: v for k, v in totals.items() if k == reviewer_id}
+    names = dict(get_user_model().objects.filter(pk__in=list(totals)).values_list("pk", "username"))
     out = []
-    for user_id, items in groups.items():
-        decided = sum(r.decided for r in items)
-        corrected = sum(r.corrected for r in items)
-        seconds = sum(r.time_sum_s for r in items)
-        rechecked = sum(r.rechecked for r in items)
-        upheld = sum(r.upheld for r in items)
+    for user_id, t in totals.items():
+        decided, corrected, seconds = t["decided"], t["corrected"], t["time_sum_s"]
         out.append(
             {
                 "reviewer": names.get(user_id, f"user {user_id}"),
                 "tasks": decided,
                 "tasks_per_hour": round(decided / (seconds / 3600), 1) if seconds > 0 else None,
-                "median_s": histogram_quantile(merge_histograms(r.time_hist for r in items), 0.5),
+                "median_s": histogram_quantile(t["time_hist"], 0.5),
                 "corrected": corrected,
                 "share_corrected": round(corrected / decided, 3) if decided else None,
-                "rechecked": rechecked,
-                "agreement": round(upheld / rechecked, 3) if rechecked else None,
+                "rechecked": t["rechecked"],
+                "agreement": round(t["upheld"] / t["rechecked"], 3) if t["rechecked"] else None,
             }
         )
     return sorted(out, key=lambda r: (-r["tasks"], r["reviewer"]))
@@ -287,9 +323,8 @@ def reviewer_table(rows: DashboardRows, *, reviewer_id: int | None = None) -> li
 def reviewer_days(rows: DashboardRows, *, reviewer_id: int) -> list[dict[str, Any]]:
     """One reviewer's own numbers per day (their page)."""
     by_day: dict[date, list[DailyReviewer]] = defaultdict(list)
-    for r in rows.reviewers:
-        if r.reviewer_id == reviewer_id:
-            by_day[r.day].append(r)
+    for r in rows.reviewers_of(reviewer_id):
+        by_day[r.day].append(r)
     out = []
     for day in rows.f.days:
         items = by_day.get(day, [])
@@ -379,21 +414,27 @@ def review_rate_series_raw(f: MetricsFilter) -> list[dict[str, Any]]:
     return [_rate_row(day, store, {**sums[day], "audits_decided": 0, "audits_correct": 0}) for day in f.days]
 
 
-def live_numbers(*, store: Store | None = None) -> dict[str, Any]:
+def live_numbers(*, store: Store | None = None, today_routing: list[DailyRouting] | None = None) -> dict[str, Any]:
     """Today so far and the queue right now (the dashboard socket sends this on changes):
-    routed visits and reviews by reason, tasks decided today, pending depth, oldest age."""
+    routed visits and reviews by reason, tasks decided today, pending depth, oldest age.
+    ``today_routing``: today's routing rows when the caller has computed them already."""
     now = timezone.now()
     today = now.date()
     store_id = store.pk if store else None
-    sums = _routing_sums(compute.routing_rows(today, store_id=store_id))
+    if today_routing is None:
+        today_routing = DashboardRows(MetricsFilter(since=today, until=today, store=store)).today_routing or []
+    sums = _routing_sums(today_routing)
     tasks = ReviewTask.objects.all() if store_id is None else ReviewTask.objects.filter(visit__store_id=store_id)
     start = compute.day_bounds(today)[0]
-    counts = tasks.aggregate(
-        decided=Count("id", filter=Q(decided_at__gte=start)),
-        pending=Count("id", filter=Q(status="pending")),
-        claimed=Count("id", filter=Q(status="claimed")),
-        breaching=Count("id", filter=Q(sla_due_at__lt=now) & ~Q(status="done")),
-    )
+    # Four counts, each one index range (decided today; the partial indexes of open tasks),
+    # rather than one pass over every task ever made.
+    open_tasks = tasks.filter(status__in=["pending", "claimed"])
+    counts = {
+        "decided": tasks.filter(decided_at__gte=start).count(),
+        "pending": tasks.filter(status="pending").count(),
+        "claimed": tasks.filter(status="claimed").count(),
+        "breaching": open_tasks.filter(sla_due_at__lt=now).count(),
+    }
     oldest = tasks.filter(status="pending").order_by("created_at").values_list("created_at", flat=True).first()
     row = _rate_row(today, store.code if store else ALL, sums)
     return {

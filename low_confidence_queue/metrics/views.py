@@ -21,6 +21,8 @@ from low_confidence_queue.metrics.api import SERIES
 from low_confidence_queue.metrics.consumers import WS_PATH
 from low_confidence_queue.metrics.filters import MetricsFilter, parse_filters
 
+TABLE_DAYS = 14
+
 
 def _filters(request: HttpRequest) -> tuple[MetricsFilter, dict[str, list[str]]]:
     try:
@@ -48,7 +50,11 @@ def _admin_dashboard(request: HttpRequest) -> HttpResponse:
         "filters": f.as_json(),
         "today": timezone.now().date().isoformat(),
         "rate": rate,
-        "rate_by_store": series.review_rate_series(rows, by_store=True) if f.store is None else [],
+        # The per-store lines need only their rate (keeps the page's JSON small).
+        "rate_by_store": [
+            {"day": r["day"], "store": r["store"], "per_1000": r["per_1000"]}
+            for r in (series.review_rate_series(rows, by_store=True) if f.store is None else [])
+        ],
         "markers": series.markers(rows),
         "accuracy": series.accuracy_series(rows),
         "queue": series.queue_series(rows),
@@ -65,15 +71,18 @@ def _admin_dashboard(request: HttpRequest) -> HttpResponse:
             "data": data,
             "csv": csv,
             "total": series.review_rate_total(rows),
-            "rate_rows": [r for r in rate if r["visits"]][::-1],
-            "accuracy": data["accuracy"],
-            "queue_rows": [r for r in data["queue"] if r["tasks_created"] or r["open_end"] or r["finals"]][::-1],
+            # The tables beside the charts show the latest rows; the CSV links have them all.
+            "rate_rows": [r for r in rate if r["visits"]][::-1][:TABLE_DAYS],
+            "accuracy": list({a["store"]: a for a in data["accuracy"]}.values()),
+            "queue_rows": [r for r in data["queue"] if r["tasks_created"] or r["open_end"] or r["finals"]][::-1][
+                :TABLE_DAYS
+            ],
             "reviewers": series.reviewer_table(rows),
             "models": series.model_table(rows),
             "markers": data["markers"],
             "stores": Store.objects.order_by("code"),
             "model_names": sorted(names),
-            "live": series.live_numbers(store=f.store),
+            "live": series.live_numbers(store=f.store, today_routing=rows.today_routing),
         },
     )
 

@@ -25,6 +25,12 @@ _no_random_audit = queue_fixtures._no_random_audit
 model_version = queue_fixtures.model_version
 scored_visit = queue_fixtures.scored_visit
 
+@pytest.fixture(autouse=True)
+def _live_figures_uncached(settings: Any) -> None:
+    # Each test builds its own today; a figure cached by the previous test would leak in.
+    settings.JWO_DASHBOARD_LIVE_CACHE_S = 0
+
+
 CONFIDENCE = {"low": 0.2, "auto": 0.999, "audit": 0.999, "rule": 0.999}
 
 

@@ -46,6 +46,7 @@ def dashboard_server(tmp_path: Path) -> Iterator[str]:
         "JWO_ENV": "test",
         "DEBUG": "1",
         "DB_CONN_MAX_AGE": "0",
+        "JWO_DASHBOARD_LIVE_CACHE_S": "0",
     }
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],

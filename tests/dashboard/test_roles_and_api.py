@@ -20,7 +20,7 @@ from low_confidence_queue.metrics.api import SERIES
 from low_confidence_queue.metrics.consumers import DashboardConsumer
 from low_confidence_queue.services.rollups import rollups_refresh
 from tests.conftest import ROLES
-from tests.dashboard.conftest import History, at
+from tests.dashboard.conftest import History, at, day
 
 ADMIN_ONLY = {"anonymous": 401, "annotator": 403, "reviewer": 403, "admin": 200, "store_key": 403}
 ENDPOINTS = [f"/api/v1/metrics/{name}/" for name in SERIES]
@@ -106,8 +106,10 @@ def _cell(value: Any) -> str:
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_csv_has_exactly_the_json_rows(client_as: Callable[[str], APIClient], some_history: None, path: str) -> None:
     client = client_as("admin")
-    rows = client.get(path + "?days=5").json()["rows"]
-    response = client.get(path + "?days=5&format=csv")
+    # Past days only: today's live ages move between the two requests.
+    query = f"?from={day(5).isoformat()}&to={day(1).isoformat()}"
+    rows = client.get(path + query).json()["rows"]
+    response = client.get(path + query + "&format=csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith("attachment; filename=")
     parsed = list(csv.DictReader(io.StringIO(response.content.decode())))

@@ -70,7 +70,10 @@ def reference(d: date) -> dict[str, Any]:
 def stored(d: date) -> dict[str, Any]:
     routing = list(DailyRouting.objects.filter(day=d))
     ops = list(DailyStoreOps.objects.filter(day=d))
-    reviewers = DailyReviewer.objects.filter(day=d).select_related("reviewer")
+    reviewers = DailyReviewer.objects.filter(day=d, store__isnull=False).select_related("reviewer")
+    everywhere = DailyReviewer.objects.filter(day=d, store__isnull=True)
+    assert sorted((r.reviewer_id, r.decided) for r in everywhere) == sorted(
+        (r.reviewer_id, r.decided) for r in reviewers)
     return {
         "visits": sum(r.visits for r in routing),
         "reasons": {k: sum(getattr(r, k) for r in routing) for k in ("low_confidence", "audit", "rule", "dispute")},
