@@ -69,6 +69,7 @@ bench: install-dev
 	$(BIN)/python bench/clips.py
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/queue.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles
