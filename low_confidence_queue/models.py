@@ -214,7 +214,9 @@ class DailyStoreOps(models.Model):
     log-bucket histogram (``metrics.stats``) so days and stores merge into exact buckets."""
 
     day = models.DateField()
-    store = models.ForeignKey("store.Store", on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(
+        "store.Store", on_delete=models.CASCADE, null=True, related_name="+", help_text="Empty: all stores together."
+    )
     open_end = models.PositiveIntegerField(default=0)
     oldest_age_end_s = models.FloatField(null=True)
     sla_breaches = models.PositiveIntegerField(default=0)
@@ -224,7 +226,9 @@ class DailyStoreOps(models.Model):
     final_hist = models.JSONField(default=dict, help_text="{bucket: count} of seconds from visit exit to receipt.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "store"], name="daily_store_ops_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "store"], name="daily_store_ops_unique", nulls_distinct=False),
+        ]
 
 
 class DailyReviewer(models.Model):

@@ -172,7 +172,27 @@ def ops_rows(day: date, *, now: datetime | None = None, store_id: int | None = N
         target = row(store)
         target.finals = len(values)
         target.final_hist = histogram(values)
-    return sorted(rows.values(), key=lambda x: x.store_id)
+    out = sorted(rows.values(), key=lambda x: x.store_id or 0)
+    if store_id is None and out:
+        out.append(_all_stores_ops(day, out))
+    return out
+
+
+def _all_stores_ops(day: date, rows: list[DailyStoreOps]) -> DailyStoreOps:
+    """The stores' queue figures together (the row with no store): counts add up, the
+    oldest open task is the oldest of any store, the histograms merge."""
+    ages = [r.oldest_age_end_s for r in rows if r.oldest_age_end_s is not None]
+    return DailyStoreOps(
+        day=day,
+        store_id=None,
+        open_end=sum(r.open_end for r in rows),
+        oldest_age_end_s=max(ages) if ages else None,
+        sla_breaches=sum(r.sla_breaches for r in rows),
+        tasks_created=sum(r.tasks_created for r in rows),
+        tasks_decided=sum(r.tasks_decided for r in rows),
+        finals=sum(r.finals for r in rows),
+        final_hist=merge_histograms(r.final_hist for r in rows),
+    )
 
 
 def reviewer_rows(day: date, *, store_id: int | None = None) -> list[DailyReviewer]:

@@ -12,11 +12,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -39,6 +41,9 @@ from low_confidence_queue.models import (
 
 REASONS = [r.value for r in Reason]
 ALL = "all"
+# A rollup row: stored ones load as named tuples, today's are unsaved model instances;
+# both carry the table's fields as attributes, which is all the series read.
+Row = Any
 # A routing threshold that moves by more than this from one day to the next is marked.
 THRESHOLD_MOVE = 0.005
 
@@ -86,22 +91,24 @@ class DashboardRows:
         return self._today("routing", compute.routing_rows) if self._live else None
 
     @cached_property
-    def routing(self) -> list[DailyRouting]:
+    def routing(self) -> list[Row]:
         where = {"model_version": self.f.model_version} if self.f.model_version else {}
         rows = self._stored(DailyRouting, **where)
         rows += [r for r in self.today_routing or [] if not where or r.model_version == self.f.model_version]
         return rows
 
     @cached_property
-    def routing_all_models(self) -> list[DailyRouting]:
+    def routing_all_models(self) -> list[Row]:
         """Routing rows whatever the model filter (the model table compares versions)."""
         if not self.f.model_version:
             return self.routing
         return self._stored(DailyRouting) + list(self.today_routing or [])
 
     @cached_property
-    def ops(self) -> list[DailyStoreOps]:
-        return self._stored(DailyStoreOps) + self._today("ops", compute.ops_rows)
+    def ops(self) -> list[Row]:
+        # One store's rows, or the all-stores rows: never ten histograms to merge per day.
+        stored = self._stored(DailyStoreOps) if self._store_id else self._stored(DailyStoreOps, store__isnull=True)
+        return stored + [r for r in self._today("ops", compute.ops_rows) if r.store_id == self._store_id]
 
     def _reviewer_rows(self, qs: Any) -> Any:
         """The reviewer rows of the selected store, or the all-stores rows."""
@@ -122,13 +129,13 @@ class DashboardRows:
     def reviewer_totals(self) -> dict[int, dict[str, Any]]:
         """Per reviewer over the range: summed counts and the merged time histogram."""
         keys = ["decided", "corrected", "time_sum_s", "rechecked", "upheld"]
-        totals: dict[int, dict[str, Any]] = {}
-        stored = self._reviewer_rows(DailyReviewer.objects.all()).values_list("reviewer_id", *keys, "time_hist")
-        for reviewer_id, *values in stored:
-            target = totals.setdefault(reviewer_id, {**dict.fromkeys(keys, 0), "hists": []})
-            for k, v in zip(keys, values[:-1]):
-                target[k] += v
-            target["hists"].append(values[-1])
+        stored = self._reviewer_rows(DailyReviewer.objects.all())
+        totals: dict[int, dict[str, Any]] = {
+            r["reviewer_id"]: {**{k: r[k] or 0 for k in keys}, "hists": []}
+            for r in compute.grouped(stored.values("reviewer_id").annotate(**{k: Sum(k) for k in keys}))
+        }
+        for reviewer_id, hist in _merged_time_histograms(stored).items():
+            totals[reviewer_id]["hists"].append(hist)
         for r in self._live_reviewers():
             target = totals.setdefault(r.reviewer_id, {**dict.fromkeys(keys, 0), "hists": []})
             for k in keys:
@@ -139,12 +146,13 @@ class DashboardRows:
         return totals
 
 
+SUMMED = ["visits", "auto_issued", *REASONS, "audits_decided", "audits_correct"]
+_summed = attrgetter(*SUMMED)
+
+
 def _routing_sums(rows: Iterable[DailyRouting]) -> dict[str, int]:
-    out = dict.fromkeys(["visits", "auto_issued", *REASONS, "audits_decided", "audits_correct"], 0)
-    for r in rows:
-        for key in out:
-            out[key] += getattr(r, key)
-    return out
+    totals = [sum(column) for column in zip(*map(_summed, rows))]
+    return dict(zip(SUMMED, totals or [0] * len(SUMMED)))
 
 
 def _rate_row(day: date, store: str, sums: dict[str, int]) -> dict[str, Any]:
@@ -211,6 +219,47 @@ def markers(rows: DashboardRows) -> list[dict[str, Any]]:
                     }
                 )
     return sorted(out, key=lambda m: (m["day"], m["kind"], m["label"]))
+
+
+def _merged_time_histograms(qs: Any) -> dict[int, dict[str, int]]:
+    """{reviewer: their time histograms merged} over the selected rows. PostgreSQL merges
+    them in one pass over the JSON; elsewhere they are decoded and merged here."""
+    if connection.vendor != "postgresql":
+        out: dict[int, list[dict[str, int]]] = defaultdict(list)
+        for reviewer_id, hist in qs.values_list("reviewer_id", "time_hist"):
+            out[reviewer_id].append(hist)
+        return {k: merge_histograms(v) for k, v in out.items()}
+    sql, params = qs.values("reviewer_id", "time_hist").query.sql_with_params()
+    merged: dict[int, dict[str, int]] = defaultdict(dict)
+    with connection.cursor() as cur:
+        # The inner query is the ORM's own, with its parameters kept apart.
+        cur.execute(
+            f"SELECT s.reviewer_id, kv.key, SUM(kv.value::int) FROM ({sql}) s, jsonb_each_text(s.time_hist) kv "
+            "GROUP BY 1, 2",
+            params,
+        )
+        for reviewer_id, key, count in cur.fetchall():
+            merged[reviewer_id][key] = int(count)
+    return merged
+
+
+def per_store_rates(rows: DashboardRows) -> list[dict[str, Any]]:
+    """Reviews per 1,000 visits per day and store: all the page's per-store lines need."""
+    sums: dict[tuple[date, int], list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows.routing:
+        cell = sums[(r.day, r.store_id)]
+        cell[0] += r.visits
+        cell[1] += r.low_confidence + r.audit + r.rule + r.dispute
+    stores = sorted({store for _, store in sums}, key=lambda s: rows.store_codes.get(s, ""))
+    return [
+        {
+            "day": day.isoformat(),
+            "store": rows.store_codes.get(store, "?"),
+            "per_1000": per_1000(*sums[(day, store)][::-1]),
+        }
+        for store in stores
+        for day in rows.f.days
+    ]
 
 
 def _targets() -> tuple[dict[int, float], float]:

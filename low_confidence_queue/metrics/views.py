@@ -50,11 +50,7 @@ def _admin_dashboard(request: HttpRequest) -> HttpResponse:
         "filters": f.as_json(),
         "today": timezone.now().date().isoformat(),
         "rate": rate,
-        # The per-store lines need only their rate (keeps the page's JSON small).
-        "rate_by_store": [
-            {"day": r["day"], "store": r["store"], "per_1000": r["per_1000"]}
-            for r in (series.review_rate_series(rows, by_store=True) if f.store is None else [])
-        ],
+        "rate_by_store": series.per_store_rates(rows) if f.store is None else [],
         "markers": series.markers(rows),
         "accuracy": series.accuracy_series(rows),
         "queue": series.queue_series(rows),

@@ -69,7 +69,10 @@ def reference(d: date) -> dict[str, Any]:
 
 def stored(d: date) -> dict[str, Any]:
     routing = list(DailyRouting.objects.filter(day=d))
-    ops = list(DailyStoreOps.objects.filter(day=d))
+    ops = list(DailyStoreOps.objects.filter(day=d, store__isnull=False))
+    (everywhere_ops,) = DailyStoreOps.objects.filter(day=d, store__isnull=True)
+    assert everywhere_ops.open_end == sum(o.open_end for o in ops) and everywhere_ops.finals == sum(
+        o.finals for o in ops)
     reviewers = DailyReviewer.objects.filter(day=d, store__isnull=False).select_related("reviewer")
     everywhere = DailyReviewer.objects.filter(day=d, store__isnull=True)
     assert sorted((r.reviewer_id, r.decided) for r in everywhere) == sorted(
