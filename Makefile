@@ -70,6 +70,7 @@ bench: install-dev
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/queue.py
 	$(BIN)/python bench/annotation.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

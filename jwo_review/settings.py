@@ -161,6 +161,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "jwo_review.pipeline.sweep_stalled_visits",
         "schedule": envfloat("JWO_PIPELINE_SWEEP_S", 60.0, low=1.0),
     },
+    # The dashboard's daily rollups: rebuild the days that changed since the last run.
+    "metrics-refresh-rollups": {"task": "low_confidence_queue.tasks.refresh_rollups", "schedule": 300.0},
 }
 
 # --- Auth -------------------------------------------------------------------------

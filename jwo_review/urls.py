@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("inference.api.urls")),
     path("", include("low_confidence_queue.api.urls")),
     path("", include("annotation.api.urls")),
+    path("", include("low_confidence_queue.metrics.api_urls")),
 ]
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("queue/", include("low_confidence_queue.urls")),
     path("annotation/", include("annotation.urls")),
+    path("dashboard/", include("low_confidence_queue.metrics.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -20,3 +20,10 @@ def notify_window_seconds() -> float:
 
 
 PRIORITY = {"dispute": 300, "rule": 200, "low_confidence": 100, "audit": 0}
+
+
+def dashboard_live_cache_seconds() -> float:
+    """How long the dashboard reuses today's live figures (computed from raw rows) before
+    computing them again; 0 computes them on every request."""
+    value = getattr(settings, "JWO_DASHBOARD_LIVE_CACHE_S", None)
+    return float(value) if value is not None else envfloat("JWO_DASHBOARD_LIVE_CACHE_S", 15.0, low=0.0)

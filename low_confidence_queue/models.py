@@ -155,6 +155,10 @@ class ReviewTask(models.Model):
             models.Index(
                 fields=["flag_for_annotation"], condition=models.Q(flag_for_annotation=True), name="reviewtask_flagged"
             ),
+            # The daily rollups read tasks by the day they were opened and decided.
+            models.Index(fields=["created_at"], name="reviewtask_created_at"),
+            models.Index(fields=["decided_at"], name="reviewtask_decided_at"),
+            models.Index(fields=["sla_due_at"], name="reviewtask_sla_due_at"),
         ]
 
     def __str__(self) -> str:
@@ -170,3 +174,91 @@ class TaskSkip(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "user"], name="one_skip_per_task_and_user")]
+
+
+# --- Daily rollups of the dashboard ------------------------------------------------------
+# One row per UTC day and key, rebuilt whole by ``services.rollups.rollup_day`` (delete and
+# insert in one transaction), so re-running a day gives the same rows. Pages read these,
+# never rows per visit; today's partial day is computed live from the raw rows.
+
+
+class DailyRouting(models.Model):
+    """Visits routed on ``day`` in one store by one model version, and what became of them.
+
+    Audits count on the day their visit was routed (late decisions update that day);
+    disputes on the day they were opened.
+    """
+
+    day = models.DateField()
+    store = models.ForeignKey("store.Store", on_delete=models.CASCADE, related_name="+")
+    model_version = models.CharField(max_length=64)
+    visits = models.PositiveIntegerField(default=0)
+    auto_issued = models.PositiveIntegerField(default=0)
+    low_confidence = models.PositiveIntegerField(default=0)
+    audit = models.PositiveIntegerField(default=0)
+    rule = models.PositiveIntegerField(default=0)
+    dispute = models.PositiveIntegerField(default=0)
+    audits_decided = models.PositiveIntegerField(default=0)
+    audits_correct = models.PositiveIntegerField(default=0, help_text="Audits approved as the model predicted.")
+    threshold_sum = models.FloatField(default=0.0, help_text="Sum of routing thresholds (mean = sum / visits).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "store", "model_version"], name="daily_routing_unique"),
+        ]
+
+
+class DailyStoreOps(models.Model):
+    """The queue of one store on ``day``: open tasks and the oldest one's age at the day's
+    end, SLA breaches of tasks due that day, and visit-to-final-receipt times as a
+    log-bucket histogram (``metrics.stats``) so days and stores merge into exact buckets."""
+
+    day = models.DateField()
+    store = models.ForeignKey(
+        "store.Store", on_delete=models.CASCADE, null=True, related_name="+", help_text="Empty: all stores together."
+    )
+    open_end = models.PositiveIntegerField(default=0)
+    oldest_age_end_s = models.FloatField(null=True)
+    sla_breaches = models.PositiveIntegerField(default=0)
+    tasks_created = models.PositiveIntegerField(default=0)
+    tasks_decided = models.PositiveIntegerField(default=0)
+    finals = models.PositiveIntegerField(default=0)
+    final_hist = models.JSONField(default=dict, help_text="{bucket: count} of seconds from visit exit to receipt.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "store"], name="daily_store_ops_unique", nulls_distinct=False),
+        ]
+
+
+class DailyReviewer(models.Model):
+    """What one reviewer decided on ``day`` in one store, and (``store`` empty) in all
+    stores together: the all-stores page then merges one histogram per reviewer and day
+    instead of one per store too."""
+
+    day = models.DateField()
+    store = models.ForeignKey("store.Store", on_delete=models.CASCADE, null=True, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    decided = models.PositiveIntegerField(default=0)
+    corrected = models.PositiveIntegerField(default=0)
+    time_sum_s = models.FloatField(default=0.0)
+    time_hist = models.JSONField(default=dict, help_text="{bucket: count} of seconds per task.")
+    rechecked = models.PositiveIntegerField(default=0, help_text="Decisions whose visit was reviewed again later.")
+    upheld = models.PositiveIntegerField(default=0, help_text="Of those, kept unchanged by the later review.")
+
+    class Meta:
+        constraints = [
+            # NULLS NOT DISTINCT: one all-stores row per reviewer and day.
+            models.UniqueConstraint(
+                fields=["day", "store", "reviewer"], name="daily_reviewer_unique", nulls_distinct=False
+            ),
+        ]
+
+
+class RollupState(models.Model):
+    """The single row that says up to when the rollups have seen changes; its row lock
+    serialises rollup runs (beat and a manual run must not rebuild one day twice at once)."""
+
+    name = models.CharField(max_length=32, unique=True)
+    seen_until = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(default=timezone.now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from low_confidence_queue.services.claims import leases_expire
+from low_confidence_queue.services.rollups import rollups_refresh
 from low_confidence_queue.services.routing import visits_route
 
 
@@ -19,3 +20,9 @@ def route_visits(visit_ids: list[int]) -> int:
     """Route scored visits (the pipeline's sweep queues this for visits left scored);
     routing is idempotent, so a redelivered task is harmless."""
     return len(visits_route(visit_ids=visit_ids))
+
+
+@shared_task(name="low_confidence_queue.tasks.refresh_rollups", ignore_result=True)
+def refresh_rollups() -> int:
+    """Rebuild the dashboard's daily rollups of the days that changed (beat: every 5 min)."""
+    return len(rollups_refresh())

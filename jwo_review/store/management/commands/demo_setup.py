@@ -55,3 +55,5 @@ class Command(BaseCommand):
         self.stdout.write("[annotation] A simulated reviewer decides a few visits; annotation tasks from every source")
         demo_reviews(stdout=self.stdout)
         call_command("make_annotation_tasks", stdout=self.stdout)
+        self.stdout.write("[dashboard] Simulated past days (a model promotion among them) and the daily rollups")
+        call_command("seed_history", stdout=self.stdout)

@@ -1,0 +1,95 @@
+"""The dashboard page: the admin's view of the review rate and what drives it, or, for
+reviewers and annotators, a page of their own numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from inference.models import ModelVersion
+from jwo_review.accounts.roles import Role, user_roles
+from jwo_review.errors import InvalidInput
+from jwo_review.store.models import Store
+from low_confidence_queue.metrics import series
+from low_confidence_queue.metrics.api import SERIES
+from low_confidence_queue.metrics.consumers import WS_PATH
+from low_confidence_queue.metrics.filters import MetricsFilter, parse_filters
+
+TABLE_DAYS = 14
+
+
+def _filters(request: HttpRequest) -> tuple[MetricsFilter, dict[str, list[str]]]:
+    try:
+        return parse_filters(request.GET), {}
+    except InvalidInput as exc:
+        return parse_filters({}), exc.fields
+
+
+@login_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    roles = user_roles(request.user)
+    if Role.ADMIN in roles:
+        return _admin_dashboard(request)
+    if roles & {Role.REVIEWER, Role.ANNOTATOR}:
+        return _own_numbers(request, roles)
+    return HttpResponseForbidden("Your role may not open this page.")
+
+
+def _admin_dashboard(request: HttpRequest) -> HttpResponse:
+    f, errors = _filters(request)
+    rows = series.DashboardRows(f)
+    query = urlencode(f.query())
+    rate = series.review_rate_series(rows)
+    data: dict[str, Any] = {
+        "filters": f.as_json(),
+        "today": timezone.now().date().isoformat(),
+        "rate": rate,
+        "rate_by_store": series.per_store_rates(rows) if f.store is None else [],
+        "markers": series.markers(rows),
+        "accuracy": series.accuracy_series(rows),
+        "queue": series.queue_series(rows),
+        "ws": "/" + WS_PATH + (f"?store={f.store.code}" if f.store else ""),
+    }
+    csv = {name.replace("-", "_"): f"{reverse(f'metrics-api-{name}')}?{query}&format=csv" for name in SERIES}
+    names = set(ModelVersion.objects.values_list("name", flat=True))
+    return render(
+        request,
+        "dashboard/admin.html",
+        {
+            "f": f,
+            "errors": errors,
+            "data": data,
+            "csv": csv,
+            "total": series.review_rate_total(rows),
+            # The tables beside the charts show the latest rows; the CSV links have them all.
+            "rate_rows": [r for r in rate if r["visits"]][::-1][:TABLE_DAYS],
+            "accuracy": list({a["store"]: a for a in data["accuracy"]}.values()),
+            "queue_rows": [r for r in data["queue"] if r["tasks_created"] or r["open_end"] or r["finals"]][::-1][
+                :TABLE_DAYS
+            ],
+            "reviewers": series.reviewer_table(rows),
+            "models": series.model_table(rows),
+            "markers": data["markers"],
+            "stores": Store.objects.order_by("code"),
+            "model_names": sorted(names),
+            "live": series.live_numbers(store=f.store, today_routing=rows.today_routing),
+        },
+    )
+
+
+def _own_numbers(request: HttpRequest, roles: set[Role]) -> HttpResponse:
+    f, errors = _filters(request)
+    context: dict[str, Any] = {"f": f, "errors": errors, "roles": sorted(r.value for r in roles)}
+    if Role.REVIEWER in roles:
+        rows = series.DashboardRows(f)
+        user_id = int(request.user.pk or 0)
+        totals = series.reviewer_table(rows, reviewer_id=user_id)
+        context["mine"] = totals[0] if totals else None
+        context["days"] = [d for d in series.reviewer_days(rows, reviewer_id=user_id) if d["tasks"]][::-1]
+    return render(request, "dashboard/mine.html", context)
