@@ -80,10 +80,19 @@ def annotator_stats(*, user_id: Any, days: int = 28) -> dict[str, Any]:
     }
 
 
+THROUGHPUT = ("slots_done", "tasks_per_hour", "median_time_s")
+
+
 def annotators_overview() -> list[dict[str, Any]]:
-    """Every annotator's quality row (admins)."""
+    """Every annotator's quality and throughput (admins; the dashboard reads this through
+    ``JWO_DASHBOARD_ANNOTATORS``)."""
     return [
         {
+            **{
+                k: v
+                for k, v in annotator_stats(user_id=q.annotator_id).items()
+                if k in ("slots_done", "tasks_per_hour", "median_time_s")
+            },
             "annotator": q.annotator.get_username(),
             "gold_accuracy": q.gold_accuracy,
             "gold_events": q.gold_events,

@@ -262,6 +262,8 @@ LOGGING = {
 JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", ["jwo_review.pipeline.visits_ingested"])
 # Called after commit with the ids of newly scored visits (routes them).
 JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["jwo_review.pipeline.visits_scored"])
+# Rows of the dashboard's annotator table (the annotation app's overview).
+JWO_DASHBOARD_ANNOTATORS = envstr("JWO_DASHBOARD_ANNOTATORS", "annotation.selectors.annotators_overview")
 # Called after commit with the visit id of each review decision (e.g. to make annotation tasks).
 JWO_REVIEW_DECIDED_HOOKS: list[str] = envlist("JWO_REVIEW_DECIDED_HOOKS", ["annotation.hooks.review_task_decided"])
 # The stalled-visit sweep: a visit waits this long before it counts as stalled, a retry

@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from inference.models import ModelVersion
 from jwo_review.accounts.roles import Role, user_roles
@@ -74,6 +76,10 @@ def _admin_dashboard(request: HttpRequest) -> HttpResponse:
                 :TABLE_DAYS
             ],
             "reviewers": series.reviewer_table(rows),
+            # Annotation reports its own people; this app does not import it.
+            "annotators": import_string(settings.JWO_DASHBOARD_ANNOTATORS)()
+            if settings.JWO_DASHBOARD_ANNOTATORS
+            else [],
             "models": series.model_table(rows),
             "markers": data["markers"],
             "stores": Store.objects.order_by("code"),
@@ -81,6 +87,12 @@ def _admin_dashboard(request: HttpRequest) -> HttpResponse:
             "live": series.live_numbers(store=f.store, today_routing=rows.today_routing),
         },
     )
+
+
+def _annotators() -> list[dict[str, Any]]:
+    path = settings.JWO_DASHBOARD_ANNOTATORS
+    rows: list[dict[str, Any]] = import_string(path)() if path else []
+    return rows
 
 
 def _own_numbers(request: HttpRequest, roles: set[Role]) -> HttpResponse:

@@ -102,3 +102,23 @@ def test_home_shows_the_work_waiting(users: dict[str, Any], state: dict[str, int
     client.force_login(users["admin"])
     body = client.get("/annotation/").content.decode()
     assert "Start annotating (1)" in body  # the annotator holds one slot; one is left
+
+
+def test_the_admin_dashboard_lists_annotators_with_their_gold_accuracy(
+    users: dict[str, Any], scored_visit: VisitMaker
+) -> None:
+    from annotation.models import AnnotationSettings
+
+    AnnotationSettings.objects.update(gold_rate=1.0)
+    task_make(visit=scored_visit(), source=Source.GOLD, gold_labels=RIGHT)
+    slot = slot_claim_next(user=users["annotator"])
+    assert slot is not None
+    from annotation.services.labels import label_submit
+
+    label_submit(slot_id=slot.pk, user=users["annotator"], events=RIGHT)
+    client = Client()
+    client.force_login(users["admin"])
+    body = client.get("/dashboard/").content.decode()
+    assert 'id="table-annotators"' in body
+    row = body.split('id="table-annotators"')[1].split("</table>")[0]
+    assert "annotator-user" in row and "1.0 · 1.0 · 1.0 · 1.0" in row
