@@ -19,6 +19,7 @@ from jwo_review.accounts.permissions import roles_permission
 from jwo_review.accounts.roles import Role, has_role
 from jwo_review.api import validated
 from jwo_review.errors import InvalidInput, NotFound
+from jwo_review.store.api.clips import ClipStatusBaseView
 from jwo_review.store.api.serializers import ClipSerializer
 from jwo_review.store.interactions import time_window
 from jwo_review.store.models import Clip
@@ -136,21 +137,8 @@ class SlotClipsView(APIView):
         return Response(ClipSerializer(fresh, many=True).data)
 
 
-class ClipStatusView(APIView):
+class ClipStatusView(ClipStatusBaseView):
     permission_classes = [Annotators]
-
-    @extend_schema(
-        summary="Status of clips (poll while rendering)",
-        parameters=[OpenApiParameter("ids", str, required=True, description="Comma-separated clip ids.")],
-        responses=ClipSerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        try:
-            ids = [int(x) for x in request.query_params.get("ids", "").split(",") if x][:50]
-        except ValueError as exc:
-            raise InvalidInput("Invalid ids.", fields={"ids": ["Comma-separated integers."]}) from exc
-        clips = Clip.objects.select_related("camera").filter(pk__in=ids).order_by("camera__code")
-        return Response(ClipSerializer(clips, many=True).data)
 
 
 class StatsView(APIView):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from jwo_review.accounts.permissions import is_store_client, roles_permission
 from jwo_review.accounts.roles import Role
 from jwo_review.api import validated
 from jwo_review.errors import InvalidInput, NotFound
+from jwo_review.store.api.clips import ClipStatusBaseView
 from jwo_review.store.api.serializers import ClipRequestSerializer, ClipSerializer
 from jwo_review.store.models import Clip, Store, Visit
 from jwo_review.store.services.receipts import LineSpec
@@ -142,23 +143,8 @@ class TaskClipsView(APIView):
         return Response(ClipSerializer(fresh, many=True).data)
 
 
-class ClipStatusView(APIView):
+class ClipStatusView(ClipStatusBaseView):
     permission_classes = [Reviewers]
-
-    @extend_schema(
-        summary="Status of clips (poll while rendering)",
-        parameters=[
-            OpenApiParameter("ids", str, OpenApiParameter.QUERY, required=True, description="Comma-separated clip ids.")
-        ],
-        responses=ClipSerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        try:
-            ids = [int(x) for x in request.query_params.get("ids", "").split(",") if x][:50]
-        except ValueError as exc:
-            raise InvalidInput("Invalid ids.", fields={"ids": ["Comma-separated integers."]}) from exc
-        clips = Clip.objects.select_related("camera").filter(pk__in=ids).order_by("camera__code")
-        return Response(ClipSerializer(clips, many=True).data)
 
 
 class PeekView(APIView):

@@ -30,7 +30,7 @@ Admins = roles_permission(Role.ADMIN)
 
 
 class CSVRenderer(BaseRenderer):  # type: ignore[misc]
-    """The ``rows`` of a metrics answer as CSV (an error answer as its ``detail``)."""
+    """The ``rows`` of a metrics answer as CSV (errors are rendered as JSON by the view)."""
 
     media_type = "text/csv"
     format = "csv"
@@ -183,6 +183,13 @@ def metrics_view(name: str) -> type[APIView]:
                 filename = f"{name}_{f.since.isoformat()}_{f.until.isoformat()}.csv"
                 response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
+
+        def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+            # Errors are JSON whatever format was asked for: a client parses one error shape.
+            if getattr(response, "status_code", 200) >= 400 and isinstance(response, Response):
+                request.accepted_renderer = JSONRenderer()
+                request.accepted_media_type = "application/json"
+            return super().finalize_response(request, response, *args, **kwargs)
 
     View.__name__ = f"Metrics{name.title().replace('-', '')}View"
     return View

@@ -8,6 +8,7 @@ import { weightTrace } from "../workspace/trace.js";
 import { floorPlan } from "../workspace/floor.js";
 import { keepLease } from "../workspace/lease.js";
 import { bindKeys } from "../workspace/keys.js";
+import { productSearch } from "../workspace/search.js";
 
 const D = pageData("annotation-data");
 const U = D.urls;
@@ -155,35 +156,16 @@ function removeAdded() {
 }
 
 // ---- product search ------------------------------------------------------------
-const search = { items: [], sel: 0 };
-function openSearch() { if (!editable()) return; $("search").hidden = false; $("search-input").value = ""; runSearch(); $("search-input").focus(); }
-function closeSearch() { $("search").hidden = true; $("search-input").blur(); }
-function runSearch() {
-  const q = $("search-input").value.trim().toLowerCase();
-  const boost = new Set(current() ? candidatesOf(current()) : []);
-  const all = Object.values(products).filter((p) => !q || p.name.toLowerCase().includes(q) || p.sku.toLowerCase().includes(q) || (p.family || "").toLowerCase().includes(q));
-  all.sort((a, b) => (boost.has(b.sku) - boost.has(a.sku)) || a.name.localeCompare(b.name));
-  search.items = all.slice(0, 8); search.sel = 0; drawSearch();
-}
-function drawSearch() {
-  const ol = $("search-results"); ol.replaceChildren();
-  search.items.forEach((p, i) => ol.append(el("li", { class: i === search.sel ? "sel" : "", onclick: () => { search.sel = i; chooseSearch(); } },
-    picture(p.sku), el("span", { text: p.name }), el("small", { class: "muted mono", text: " " + p.sku }))));
-}
-function chooseSearch() {
-  const p = search.items[search.sel]; closeSearch(); if (!p) return;
-  const it = editable(); if (!it) return;
-  if (!moved(it.label.action)) setAction("pick");
-  setProduct(p.sku);
-}
-$("search-input").addEventListener("input", runSearch);
-$("search-input").addEventListener("keydown", (e) => {
-  if (e.key === "ArrowDown") { e.preventDefault(); search.sel = Math.min(search.sel + 1, search.items.length - 1); drawSearch(); }
-  else if (e.key === "ArrowUp") { e.preventDefault(); search.sel = Math.max(search.sel - 1, 0); drawSearch(); }
-  else if (e.key === "Enter") { e.preventDefault(); chooseSearch(); }
-  else if (e.key === "Escape") { e.preventDefault(); closeSearch(); }
-  e.stopPropagation();
+const search = productSearch({
+  products,
+  boost: () => (current() ? candidatesOf(current()) : []),
+  onChoose: (sku) => {
+    const it = editable(); if (!it) return;
+    if (!moved(it.label.action)) setAction("pick");
+    setProduct(sku);
+  },
 });
+function openSearch() { if (editable()) search.open(); }
 
 // ---- submit, skip, release ----------------------------------------------------
 function goNext() { $("next-form").submit(); }
@@ -226,7 +208,7 @@ const keys = {
   S: () => giveBack(true), R: () => giveBack(false),
 };
 for (let i = 0; i < 5; i++) keys[String(i + 5)] = () => { const it = current(); const sku = it && candidatesOf(it)[i]; if (sku) setProduct(sku); };
-bindKeys(keys, { blocked: () => !$("search").hidden });
+bindKeys(keys, { blocked: () => search.isOpen() });
 
 render(); renderShoppers();
 if (items.length) select(state.sel); else trace.draw(null);

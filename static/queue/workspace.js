@@ -9,6 +9,7 @@ import { weightTrace } from "../workspace/trace.js";
 import { floorPlan } from "../workspace/floor.js";
 import { keepLease } from "../workspace/lease.js";
 import { bindKeys } from "../workspace/keys.js";
+import { productSearch } from "../workspace/search.js";
 
 const D = pageData("workspace-data");
 const U = D.urls;
@@ -99,33 +100,12 @@ function setProduct(sku, mode) {
 }
 
 // ---- product search ------------------------------------------------------------
-const search = { mode: "edit", items: [], sel: 0 };
-function openSearch(mode) {
-  search.mode = mode; $("search").hidden = false; $("search-input").value = ""; runSearch(); $("search-input").focus();
-}
-function closeSearch() { $("search").hidden = true; $("search-input").blur(); }
-function runSearch() {
-  const q = $("search-input").value.trim().toLowerCase();
-  const ev = D.events[state.event];
-  const boost = new Set(ev ? ev.candidates : []);
-  const all = Object.values(products).filter((p) => !q || p.name.toLowerCase().includes(q) || p.sku.toLowerCase().includes(q) || (p.family || "").toLowerCase().includes(q));
-  all.sort((a, b) => (boost.has(b.sku) - boost.has(a.sku)) || a.name.localeCompare(b.name));
-  search.items = all.slice(0, 8); search.sel = 0; drawSearch();
-}
-function drawSearch() {
-  const ol = $("search-results"); ol.replaceChildren();
-  search.items.forEach((p, i) => ol.append(el("li", { class: i === search.sel ? "sel" : "", onclick: () => { search.sel = i; chooseSearch(); } },
-    picture(p.sku), el("span", { text: p.name }), el("small", { class: "muted mono", text: " " + p.sku + " · " + p.price }))));
-}
-function chooseSearch() { const p = search.items[search.sel]; closeSearch(); if (p) setProduct(p.sku, search.mode); }
-$("search-input").addEventListener("input", runSearch);
-$("search-input").addEventListener("keydown", (e) => {
-  if (e.key === "ArrowDown") { e.preventDefault(); search.sel = Math.min(search.sel + 1, search.items.length - 1); drawSearch(); }
-  else if (e.key === "ArrowUp") { e.preventDefault(); search.sel = Math.max(search.sel - 1, 0); drawSearch(); }
-  else if (e.key === "Enter") { e.preventDefault(); chooseSearch(); }
-  else if (e.key === "Escape") { e.preventDefault(); closeSearch(); }
-  e.stopPropagation();
+const search = productSearch({
+  products,
+  boost: () => { const ev = D.events[state.event]; return ev ? ev.candidates : []; },
+  onChoose: (sku, mode) => setProduct(sku, mode),
 });
+const openSearch = (mode) => search.open(mode);
 
 // ---- candidates and shoppers -----------------------------------------------------
 function renderCandidates() {
@@ -212,7 +192,7 @@ bindKeys({
   r: () => { const s = $("reason-code"); s.selectedIndex = (s.selectedIndex + 1) % s.options.length; state.reasonTouched = true; },
   c: () => $("comment").focus(), f: () => ($("flag").checked = !$("flag").checked),
   S: () => giveBack(true), R: () => giveBack(false),
-}, { blocked: () => !$("search").hidden });
+}, { blocked: () => search.isOpen() });
 
 // ---- preload the next task's clips while this one is open -------------------------------
 async function preloadNext() {
