@@ -152,12 +152,16 @@ def tasks_from_hard_cases(*, day: date | None = None) -> Made:
                 .values_list("visit_id", flat=True)
             )
             doubts: list[tuple[float, int]] = []
+            seen: set[int] = set()
+            # The newest prediction of each visit (no DISTINCT ON: the embedded default is SQLite).
             for visit_id, assignments in (
                 Prediction.objects.filter(visit_id__in=visit_ids)
                 .order_by("visit_id", "-created_at")
-                .distinct("visit_id")
                 .values_list("visit_id", "event_assignments")
             ):
+                if visit_id in seen:
+                    continue
+                seen.add(visit_id)
                 if assignments:
                     doubts.append((_doubt(list(assignments)), visit_id))
             doubts.sort(reverse=True)
