@@ -11,61 +11,27 @@ server's socket through Redis, as in production. Screenshots go to /tmp/shots-da
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from jwo_review.accounts.roles import Role
 from jwo_review.store.services.layout import store_load_spec
 from low_confidence_queue.services.history import demo_history_seed
 from tests.dashboard.conftest import History
-from tests.queue.test_browser import CHROMIUM_ARGS, PASSWORD, _free_port
+from tests.queue.test_browser import CHROMIUM_ARGS, PASSWORD, run_asgi_server
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENS = Path(os.environ.get("JWO_DASH_SCREENS_DIR", "/tmp/shots-dash"))
 
 
 @pytest.fixture
 def dashboard_server(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL or "redis://127.0.0.1:6379/13",
-        "JWO_ENV": "test",
-        "DEBUG": "1",
-        "DB_CONN_MAX_AGE": "0",
-        "JWO_DASHBOARD_LIVE_CACHE_S": "0",
-    }
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("The ASGI server did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    with run_asgi_server({"JWO_DASHBOARD_LIVE_CACHE_S": "0"}, tmp_path / "server.log") as url:
+        yield url
 
 
 def _sign_in(browser: Any, url: str, username: str, path: str) -> Any:

@@ -13,6 +13,7 @@ two processes through Redis, as in production.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -59,25 +60,24 @@ def pipeline_settings(settings: Any, tmp_path: Path) -> Iterator[Path]:
     celery_app.conf.task_always_eager = previous
 
 
-@pytest.fixture
-def asgi_server(pipeline_settings: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def run_asgi_server(extra_env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """Django's runserver as Daphne provides it (ASGI), in a subprocess on the test
+    database and Redis, with ``extra_env``; yields its URL and stops it afterwards."""
     port = _free_port()
     db = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL or "redis://127.0.0.1:6379/13",
-        "MEDIA_ROOT": str(pipeline_settings),
-        "CELERY_TASK_ALWAYS_EAGER": "1",  # clips render inside the server, as in the embedded default
         "JWO_ENV": "test",
         "DEBUG": "1",
         "DB_CONN_MAX_AGE": "0",
-        "JWO_QUEUE_LEASE_S": "30",  # the open page renews every 10 s; the test sees that happen
+        **extra_env,
     }
-    log = open(pipeline_settings.parent / "server.log", "w")  # noqa: SIM115
+    log = open(log_path, "w")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -87,8 +87,8 @@ def asgi_server(pipeline_settings: Path) -> Iterator[str]:
             except OSError:
                 time.sleep(0.2)
         else:
-            raise RuntimeError("The ASGI server did not start; see server.log")
-        yield url
+            raise RuntimeError(f"The ASGI server did not start; see {log_path}")
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         try:
@@ -97,6 +97,19 @@ def asgi_server(pipeline_settings: Path) -> Iterator[str]:
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture
+def asgi_server(pipeline_settings: Path) -> Iterator[str]:
+    with run_asgi_server(
+        {
+            "MEDIA_ROOT": str(pipeline_settings),
+            "CELERY_TASK_ALWAYS_EAGER": "1",  # clips render inside the server, as in the embedded default
+            "JWO_QUEUE_LEASE_S": "30",  # the open page renews every 10 s; the test sees that happen
+        },
+        pipeline_settings.parent / "server.log",
+    ) as url:
+        yield url
 
 
 def _sign_in(browser: Any, url: str, username: str) -> Any:
