@@ -30,6 +30,7 @@ class ExampleSpec:
     sku: str = ""
     quantity: int = 0
     track_id: int | None = None
+    lines: list[dict[str, Any]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
@@ -38,7 +39,7 @@ def examples_record(*, visit: Visit, source: str, examples: Sequence[ExampleSpec
     """Store (or update) one example per ``ref`` of ``visit`` from ``source``; refs of
     that visit and source no longer given are removed, so the examples always equal the
     latest consolidation. Raises InvalidInput for an unknown action (nothing written)."""
-    bad = [e.ref for e in examples if e.action not in ACTIONS]
+    bad = [e.ref for e in examples if e.kind != ExampleKind.RECEIPT and e.action not in ACTIONS]
     if bad:
         raise InvalidInput(
             "Unknown action in labelled examples.", fields={"action": [f"{r}: one of {ACTIONS}" for r in bad]}
@@ -58,6 +59,7 @@ def examples_record(*, visit: Visit, source: str, examples: Sequence[ExampleSpec
                 "sku": e.sku or "",
                 "quantity": e.quantity,
                 "track_id": e.track_id,
+                "lines": e.lines,
                 "confidence": e.confidence,
                 "provenance": e.provenance,
             },
@@ -65,3 +67,101 @@ def examples_record(*, visit: Visit, source: str, examples: Sequence[ExampleSpec
         kept.append(row)
     LabelledExample.objects.filter(visit=visit, source=source).exclude(pk__in=[r.pk for r in kept]).delete()
     return kept
+
+
+def _line_key(line: dict[str, Any]) -> tuple[str, int | None]:
+    track = line.get("shopper_track_id")
+    return str(line["sku"]), None if track is None else int(track)
+
+
+def receipt_attribution(
+    *, assignments: Sequence[dict[str, Any]], proposed: Sequence[dict[str, Any]], final: Sequence[dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
+    """Event labels a receipt-level answer implies, where it implies them unambiguously.
+
+    The model's event assignments sum to the proposed receipt. Every event whose (product,
+    shopper) line the reviewer left unchanged keeps its assignment as a confirmed label.
+    A changed line is attributed only when exactly one receipt event made it: a swapped
+    product (one line out, one line in, same shopper and quantity), a new quantity, or a
+    removed line (that event was no pick: labelled ``noise``). Events of any other change
+    get no label, so the visit teaches the receipt calibrator but not the event heads.
+    Returns {event seq: {action, sku, quantity, track_id}}."""
+    before = {_line_key(x): int(x["quantity"]) for x in proposed}
+    after = {_line_key(x): int(x["quantity"]) for x in final}
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    on_receipt = [a for a in assignments if a.get("on_receipt") and a.get("event") is not None]
+    by_line: dict[tuple[str, int | None], list[dict[str, Any]]] = {}
+    for a in on_receipt:
+        track = a.get("track_id")
+        by_line.setdefault((str(a["sku"]), None if track is None else int(track)), []).append(a)
+    labels: dict[int, dict[str, Any]] = {}
+    assignments = [a for a in assignments if a.get("event") is not None]
+    for a in assignments:
+        track = a.get("track_id")
+        key = (str(a.get("sku")), None if track is None else int(track))
+        if not a.get("on_receipt") or key not in changed:
+            labels[int(a["event"])] = {
+                "action": a["action"],
+                "sku": a.get("sku") or "",
+                "quantity": int(a.get("quantity") or 0),
+                "track_id": track,
+            }
+    gone = sorted(k for k in changed if k in before and k not in after)
+    new = sorted(k for k in changed if k not in before and k in after)
+    for key in sorted(changed):
+        events = by_line.get(key, [])
+        if len(events) != 1 or events[0]["action"] != "pick":
+            continue
+        event = events[0]
+        label: dict[str, Any] | None = None
+        if key in before and key in after:
+            label = {"action": "pick", "sku": key[0], "quantity": after[key], "track_id": key[1]}
+        elif gone == [key] and len(new) == 1 and new[0][1] == key[1] and after[new[0]] == before[key]:
+            label = {"action": "pick", "sku": new[0][0], "quantity": after[new[0]], "track_id": key[1]}
+        elif gone == [key] and not new:
+            label = {"action": "noise", "sku": "", "quantity": 0, "track_id": None}
+        if label is not None:
+            labels[int(event["event"])] = label
+    return labels
+
+
+def review_examples(
+    *,
+    visit: Visit,
+    routing_reason: str,
+    lines: Sequence[dict[str, Any]],
+    proposed: Sequence[dict[str, Any]],
+    assignments: Sequence[dict[str, Any]],
+    provenance: dict[str, Any],
+) -> list[LabelledExample]:
+    """The examples a review decision teaches: the final receipt (always) and the event
+    labels it implies (``receipt_attribution``), all under source ``review:<reason>``."""
+    labels = receipt_attribution(assignments=assignments, proposed=proposed, final=lines)
+    complete = bool(assignments) and len(labels) == len(assignments)
+    specs = [
+        ExampleSpec(
+            ref="receipt",
+            kind=ExampleKind.RECEIPT,
+            action="",
+            confidence=1.0,
+            lines=[
+                {"sku": x["sku"], "quantity": int(x["quantity"]), "shopper_track_id": x.get("shopper_track_id")}
+                for x in lines
+            ],
+            provenance={**provenance, "events_labelled": len(labels), "events": len(assignments)},
+        )
+    ]
+    specs += [
+        ExampleSpec(
+            ref=f"event:{seq}",
+            event_seq=seq,
+            action=label["action"],
+            sku=label["sku"] or "",
+            quantity=int(label["quantity"]),
+            track_id=label["track_id"],
+            confidence=1.0,
+            provenance={**provenance, "attribution": "receipt", "visit_complete": complete},
+        )
+        for seq, label in sorted(labels.items())
+    ]
+    return examples_record(visit=visit, source=f"review:{routing_reason}"[:24], examples=specs)

@@ -7,6 +7,8 @@ and model version, so scoring a visit again replaces nothing and adds nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -34,6 +36,15 @@ class ModelVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     retired_at = models.DateTimeField(null=True, blank=True)
+    # Lineage of a version fine-tuned on a store's examples: what it started from, the
+    # frozen examples it learnt from, and the gate's numbers that let it in (or not).
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
+    dataset_version = models.ForeignKey(
+        "inference.DatasetVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="model_versions"
+    )
+    gate = models.JSONField(
+        default=dict, blank=True, help_text="The promotion gate's figures, active beside candidate."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -64,6 +75,7 @@ class Prediction(models.Model):
 class ExampleKind(models.TextChoices):
     EVENT = "event", "Weight event"
     MISSED = "missed", "Interaction the scale missed"
+    RECEIPT = "receipt", "Final receipt of a reviewed visit"
 
 
 class LabelledExample(models.Model):
@@ -85,8 +97,11 @@ class LabelledExample(models.Model):
     sku = models.CharField(max_length=64, blank=True)
     quantity = models.PositiveSmallIntegerField(default=0)
     track_id = models.PositiveIntegerField(null=True, blank=True)
+    lines = models.JSONField(
+        default=list, blank=True, help_text="Receipt examples: [{sku, quantity, shopper_track_id}]."
+    )
     confidence = models.FloatField(help_text="Consensus posterior of the least sure field.")
-    provenance = models.JSONField(default=dict, help_text="Task, annotators, per-field posteriors.")
+    provenance = models.JSONField(default=dict, help_text="Task, annotators or reviewer, per-field posteriors.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,3 +111,47 @@ class LabelledExample(models.Model):
             models.UniqueConstraint(fields=["visit", "source", "ref"], name="one_example_per_visit_source_ref"),
         ]
         indexes = [models.Index(fields=["store", "created_at"])]
+
+
+class DatasetVersion(models.Model):
+    """An immutable snapshot of one store's labelled examples.
+
+    The examples are copied in (not referenced), because an annotation consolidated again
+    updates its example rows in place; ``content_hash`` is the SHA-256 of that copy, so a
+    snapshot of unchanged examples is recognised and not taken twice. Each visit's side
+    (train or holdout) is a hash of its id, fixed for ever (``inference.datasets``).
+    """
+
+    store = models.ForeignKey("store.Store", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=64, unique=True)
+    content_hash = models.CharField(max_length=64)
+    example_ids = models.JSONField(default=list, help_text="The LabelledExample ids, ascending.")
+    examples = models.JSONField(default=list, help_text="The examples' content at snapshot time.")
+    counts = models.JSONField(default=dict, help_text="Examples and visits per split and source.")
+    created_by_label = models.CharField(max_length=64, blank=True, help_text="Who or what took the snapshot.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "content_hash"], name="one_dataset_per_store_content"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.pop("force_insert", False):
+            raise ValueError("A dataset version never changes; take a new snapshot instead.")
+        super().save(*args, **kwargs)
+
+
+class StoreModel(models.Model):
+    """The model version that scores one store's visits (else the global active one)."""
+
+    store = models.OneToOneField("store.Store", on_delete=models.CASCADE, related_name="active_model")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    activated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.model_version_id}"

@@ -11,7 +11,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from inference.context import StoreContext, context_from_spec
-from inference.models import ModelStatus, ModelVersion, Prediction
+from inference.models import ModelStatus, ModelVersion, Prediction, StoreModel
 from jwo_review.store.models import Facing, Planogram, Plate, Product, Shopper, Store, VisionEvent, Visit, WeightEvent
 
 
@@ -19,6 +19,17 @@ def active_model() -> ModelVersion | None:
     """The active version, without its calibration record until something reads it (the
     scorer and the thresholds are cached per process, so that is once per version)."""
     return ModelVersion.objects.filter(status=ModelStatus.ACTIVE).defer("calibration").first()
+
+
+def model_for_store(store_id: int) -> ModelVersion | None:
+    """The version that scores the store's visits: its own promoted one, else the active one."""
+    own = (
+        StoreModel.objects.filter(store_id=store_id)
+        .select_related("model_version")
+        .defer("model_version__calibration")
+        .first()
+    )
+    return own.model_version if own is not None else active_model()
 
 
 def model_versions() -> QuerySet[ModelVersion]:

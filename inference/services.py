@@ -16,10 +16,10 @@ from inference.calibration import NEVER, PlattScaling, choose_threshold, holdout
 from inference.features import featurize
 from inference.models import ModelStatus, ModelVersion, Prediction
 from inference.scoring import BaselineScorer, Scorer, TransformerScorer, model_from_bytes, model_to_bytes
-from inference.selectors import active_model, store_context, visit_payloads
+from inference.selectors import model_for_store, store_context, visit_payloads
 from inference.training import TrainingResult
 from jwo_review.errors import Conflict, InvalidInput
-from jwo_review.store.models import Visit, VisitStatus
+from jwo_review.store.models import Store, Visit, VisitStatus
 from jwo_review.store.services.audit import audit_record
 from jwo_review.store.services.lifecycle import visits_advance, visits_scored
 
@@ -177,16 +177,28 @@ def visits_score(*, visit_ids: Sequence[int], model_version: ModelVersion | None
     sweep queues them again once a version is active) and a warning is logged.
     After commit, the lifecycle hands the newly scored ids on to routing.
     """
-    version = model_version or active_model()
-    if version is None:
-        logger.warning("No active model version; %d visit(s) left unscored.", len(visit_ids))
-        return []
-    scorer = loaded_scorer(version)
-    scored: list[int] = []
     ids = sorted(set(visit_ids))
-    for start in range(0, len(ids), SCORING_CHUNK):
-        scored += score_chunk(ids[start : start + SCORING_CHUNK], version, scorer)
-    visits_scored(visit_ids=scored)
+    if model_version is not None:
+        groups = {model_version: ids}
+    else:
+        # A store that earned its own version (``StoreModel``) is scored by it.
+        groups = {}
+        by_store: dict[int, list[int]] = {}
+        for pk, store_id in Visit.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "store_id"):
+            by_store.setdefault(store_id, []).append(pk)
+        for store_id, store_ids in by_store.items():
+            version = model_for_store(store_id)
+            if version is None:
+                logger.warning("No active model version; %d visit(s) left unscored.", len(store_ids))
+                continue
+            groups.setdefault(version, []).extend(store_ids)
+    scored: list[int] = []
+    for version, version_ids in groups.items():
+        scorer = loaded_scorer(version)
+        version_ids.sort()
+        for start in range(0, len(version_ids), SCORING_CHUNK):
+            scored += score_chunk(version_ids[start : start + SCORING_CHUNK], version, scorer)
+    visits_scored(visit_ids=sorted(scored))
     return scored
 
 
@@ -228,3 +240,36 @@ def score_chunk(ids: list[int], version: ModelVersion, scorer: Scorer) -> list[i
     )
     visits_advance(visit_ids=[v.pk for v in todo], to=VisitStatus.SCORED)
     return [v.pk for v in todo]
+
+
+def visits_predict(
+    *, visit_ids: Sequence[int], model_version: ModelVersion
+) -> dict[int, tuple[float, list[dict[str, Any]]]]:
+    """Each visit's (calibrated confidence, receipt lines) under ``model_version``: the
+    stored prediction when it made one, else scored now in memory (nothing is stored, so
+    judging a version on old visits leaves the visits and their routing as they were)."""
+    out: dict[int, tuple[float, list[dict[str, Any]]]] = {
+        row["visit_id"]: (float(row["confidence"]), list(row["lines"]))
+        for row in Prediction.objects.filter(visit_id__in=list(visit_ids), model_version=model_version).values(
+            "visit_id", "confidence", "lines"
+        )
+    }
+    todo = sorted(set(visit_ids) - set(out))
+    if todo:
+        out.update(visits_predict_with(scorer=loaded_scorer(model_version), visit_ids=todo))
+    return out
+
+
+def visits_predict_with(*, scorer: Scorer, visit_ids: Sequence[int]) -> dict[int, tuple[float, list[dict[str, Any]]]]:
+    """Score stored visits in memory with any scorer (a candidate not yet registered)."""
+    out: dict[int, tuple[float, list[dict[str, Any]]]] = {}
+    ids = sorted(set(visit_ids))
+    for start in range(0, len(ids), SCORING_CHUNK):
+        chunk = ids[start : start + SCORING_CHUNK]
+        stores = dict(Visit.objects.filter(pk__in=chunk).values_list("pk", "store_id"))
+        contexts = {s.pk: store_context(s) for s in Store.objects.filter(pk__in=set(stores.values()))}
+        payloads = visit_payloads(chunk)
+        kept = [v for v in chunk if v in payloads]
+        scores = scorer.score([featurize(payloads[v], contexts[stores[v]]) for v in kept])
+        out.update({v: (float(sc.confidence), list(sc.lines)) for v, sc in zip(kept, scores)})
+    return out

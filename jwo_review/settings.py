@@ -266,6 +266,14 @@ JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["jwo_re
 JWO_DASHBOARD_ANNOTATORS = envstr("JWO_DASHBOARD_ANNOTATORS", "annotation.selectors.annotators_overview")
 # Called after commit with the visit id of each review decision (e.g. to make annotation tasks).
 JWO_REVIEW_DECIDED_HOOKS: list[str] = envlist("JWO_REVIEW_DECIDED_HOOKS", ["annotation.hooks.review_task_decided"])
+# The flywheel: a new store starts at the model's threshold for an error budget this many
+# times smaller, audits this share above it until its evidence (effective sample size
+# above the threshold) reaches the settled size; a store with this many examples newer
+# than its latest dataset version is retrained without waiting for the nightly run.
+JWO_NEW_STORE_STRICTNESS = envfloat("JWO_NEW_STORE_STRICTNESS", 5.0, low=1.0)
+JWO_NEW_STORE_AUDIT_RATE = envfloat("JWO_NEW_STORE_AUDIT_RATE", 0.2, low=0.0, high=1.0)
+JWO_NEW_STORE_SETTLED_N_EFF = envint("JWO_NEW_STORE_SETTLED_N_EFF", 1500, minimum=1)
+JWO_RETRAIN_MIN_NEW_EXAMPLES = envint("JWO_RETRAIN_MIN_NEW_EXAMPLES", 5000, minimum=1)
 # The stalled-visit sweep: a visit waits this long before it counts as stalled, a retry
 # is leased this long, and after this many retries it is left for a person.
 JWO_PIPELINE_GRACE_S = envint("JWO_PIPELINE_GRACE_S", 120, minimum=0)

@@ -88,7 +88,38 @@ class VisitRouting(models.Model):
     model_version = models.CharField(max_length=64)
     policy = models.ForeignKey(RoutingPolicy, on_delete=models.SET_NULL, null=True, related_name="+")
     policy_updated_at = models.DateTimeField(null=True, help_text="Which edit of the policy applied.")
+    audit_rate = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Audit share above the threshold at routing time (inverse-probability weights).",
+    )
     routed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class ThresholdSource(models.TextChoices):
+    NEW_STORE = "new_store", "New store: strict start"
+    EVIDENCE = "evidence", "The store's reviews and audits"
+    AUDIT_SHORTFALL = "audit_shortfall", "Tightened: audits fell short"
+
+
+class StoreThreshold(models.Model):
+    """One store's auto-issue threshold and audit rate, earned from its own evidence.
+
+    ``threshold`` is on the confidence scale of ``model_version``; a visit scored by any
+    other version starts that version strict again. ``evidence`` keeps the figures the
+    threshold was chosen from (shown on the policy page).
+    """
+
+    store = models.OneToOneField("store.Store", on_delete=models.CASCADE, related_name="threshold")
+    model_version = models.CharField(max_length=64)
+    threshold = models.FloatField()
+    audit_rate = models.FloatField()
+    source = models.CharField(max_length=16, choices=ThresholdSource.choices)
+    evidence = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.threshold:.4f} ({self.source})"
 
 
 class TaskStatus(models.TextChoices):

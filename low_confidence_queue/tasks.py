@@ -26,3 +26,15 @@ def route_visits(visit_ids: list[int]) -> int:
 def refresh_rollups() -> int:
     """Rebuild the dashboard's daily rollups of the days that changed (beat: every 5 min)."""
     return len(rollups_refresh())
+
+
+@shared_task(name="low_confidence_queue.tasks.check_store_threshold", acks_late=True, ignore_result=True)
+def check_store_threshold(store_id: int) -> float | None:
+    """After an audit found a wrong receipt: tighten the store's threshold at once if its
+    bound fell below the target (idempotent: a second run finds the bound met)."""
+    from jwo_review.store.models import Store
+    from low_confidence_queue.services.thresholds import store_threshold_check
+
+    store = Store.objects.filter(pk=store_id).first()
+    row = store_threshold_check(store=store) if store is not None else None
+    return row.threshold if row is not None else None

@@ -23,6 +23,7 @@ from low_confidence_queue.selectors import queue_stats, review_rate
 from low_confidence_queue.services.claims import task_claim_next, task_held
 from low_confidence_queue.services.policy import policies_all, policy_for_store, policy_update
 from low_confidence_queue.services.routing import threshold_for
+from low_confidence_queue.services.thresholds import store_thresholds_all
 from low_confidence_queue.workspace import workspace_data
 
 View = Callable[..., HttpResponse]
@@ -138,5 +139,6 @@ def policy_page(request: HttpRequest) -> HttpResponse:
             "inherits": store is not None and current.store_id is None,
             "model": model,
             "threshold": threshold_for(model, current.target_accuracy) if model else None,
+            "store_thresholds": store_thresholds_all(),
         },
     )

@@ -35,6 +35,15 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _established_store_routing(settings: Any) -> None:
+    # A new store's strict start (stricter threshold, more audits) is the flywheel's to
+    # test (tests/flywheel); elsewhere a store routes at its model's own threshold and the
+    # policy's audit rate, as the tests of routing, review and the dashboard expect.
+    settings.JWO_NEW_STORE_STRICTNESS = 1.0
+    settings.JWO_NEW_STORE_AUDIT_RATE = 0.0
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     # Load the AIM3S store once per session; each test's transaction rolls back over it.

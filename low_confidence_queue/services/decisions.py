@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from inference.examples import review_examples
 from inference.models import Prediction
 from jwo_review.accounts.permissions import is_store_client
 from jwo_review.errors import Conflict, InvalidInput, NotFound
@@ -114,11 +115,42 @@ def task_submit(
     task.flag_note = flag_note[:300]
     task.lease_expires_at = None
     task.save()
+    _examples_record(task=task, user=user, shown=shown, final_lines=final_lines, now=now)
+    if task.reason == Reason.AUDIT and decision == Decision.CORRECT:
+        # An audit that found a wrong receipt may push the store's bound below its target.
+        from low_confidence_queue.tasks import check_store_threshold
+
+        store_id = task.visit.store_id
+        transaction.on_commit(lambda: check_store_threshold.delay(store_id))
     queue_changed()
     visit_id = task.visit_id
     for path in settings.JWO_REVIEW_DECIDED_HOOKS:
         transaction.on_commit(partial(import_string(path), visit_id))
     return task
+
+
+def _examples_record(
+    *, task: ReviewTask, user: Any, shown: list[dict[str, Any]], final_lines: Sequence[LineSpec], now: Any
+) -> None:
+    """Every decision is a labelled example: the final receipt, and the event labels it
+    implies where they are unambiguous (``inference.examples.receipt_attribution``)."""
+    prediction = task.prediction
+    review_examples(
+        visit=task.visit,
+        routing_reason=task.reason,
+        lines=[{"sku": x.sku, "quantity": x.quantity, "shopper_track_id": x.shopper_track_id} for x in final_lines],
+        proposed=shown,
+        assignments=list(prediction.event_assignments) if prediction is not None else [],
+        provenance={
+            "task": task.pk,
+            "store": task.visit.store.code,
+            "routing_reason": task.reason,
+            "decision": task.decision,
+            "reviewer": getattr(user, "username", str(user)),
+            "decided_at": now.isoformat(),
+            "model_version": prediction.model_version.name if prediction is not None else None,
+        },
+    )
 
 
 @transaction.atomic

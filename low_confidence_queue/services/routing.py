@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from inference.models import ModelStatus, ModelVersion, Prediction
+from inference.models import ModelVersion, Prediction
 from jwo_review.errors import InvalidInput
 from jwo_review.store.models import Product, Visit, VisitStatus
 from jwo_review.store.services.lifecycle import visits_advance
@@ -112,8 +112,11 @@ def _rule_hit(lines: list[LineSpec], policy: RoutingPolicy) -> str:
 
 def _prediction_for(visit: Visit) -> Prediction | None:
     # The version's calibration record is large and only read on a threshold cache miss.
+    from inference.selectors import model_for_store
+
     qs = Prediction.objects.filter(visit=visit).select_related("model_version").defer("model_version__calibration")
-    return qs.filter(model_version__status=ModelStatus.ACTIVE).first() or qs.order_by("-created_at").first()
+    current = model_for_store(visit.store_id)
+    return (qs.filter(model_version=current).first() if current else None) or qs.order_by("-created_at").first()
 
 
 @transaction.atomic
@@ -132,7 +135,11 @@ def visit_route(*, visit_id: int) -> RouteResult | None:
         return None
     policy = policy_for_store(visit.store)
     model = prediction.model_version
-    threshold = threshold_for(model, policy.target_accuracy)
+    # Imported here: the store thresholds module builds on this one.
+    from low_confidence_queue.services.thresholds import store_threshold_current
+
+    earned = store_threshold_current(store=visit.store, model_version=model)
+    threshold, audit_rate = earned.threshold, earned.audit_rate
     lines = prediction_lines(prediction)
     reason, detail = "", ""
     rule = _rule_hit(lines, policy)
@@ -140,8 +147,8 @@ def visit_route(*, visit_id: int) -> RouteResult | None:
         reason, detail = Reason.RULE, rule
     elif prediction.confidence < threshold:
         reason, detail = Reason.LOW_CONFIDENCE, f"confidence {prediction.confidence:.3f} below {threshold:.3f}"
-    elif policy.audit_rate > 0 and _random.random() < policy.audit_rate:
-        reason, detail = Reason.AUDIT, f"random audit sample ({policy.audit_rate:.1%})"
+    elif audit_rate > 0 and _random.random() < audit_rate:
+        reason, detail = Reason.AUDIT, f"random audit sample ({audit_rate:.1%})"
     outcome = RoutingOutcome.REVIEW if reason else RoutingOutcome.AUTO_ISSUED
     if not reason:
         try:
@@ -173,6 +180,7 @@ def visit_route(*, visit_id: int) -> RouteResult | None:
         model_version=model.name,
         policy=policy,
         policy_updated_at=policy.updated_at,
+        audit_rate=audit_rate,
     )
     return RouteResult(visit.pk, outcome, reason, created=True)
 

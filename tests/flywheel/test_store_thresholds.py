@@ -1,0 +1,168 @@
+"""Per-store thresholds from the store's own evidence: the weighted estimate and bound,
+the strict start of a new store, loosening on evidence, tightening when audits fall short."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from inference.calibration import clopper_pearson_lower
+from inference.evidence import Evidence, at_threshold, loosest_threshold
+from inference.models import ModelVersion
+from jwo_review.store.models import AuditLogEntry, Store
+from jwo_review.store.services.receipts import LineSpec
+from low_confidence_queue.models import Reason, RoutingPolicy, StoreThreshold, ThresholdSource, VisitRouting
+from low_confidence_queue.services.claims import task_claim_next
+from low_confidence_queue.services.decisions import task_submit
+from low_confidence_queue.services.routing import visit_route
+from low_confidence_queue.services.thresholds import (
+    store_evidence,
+    store_threshold_check,
+    store_threshold_current,
+    store_threshold_refresh,
+)
+from tests.queue.conftest import ScoredVisit
+
+
+def test_equal_weights_give_the_plain_clopper_pearson_bound() -> None:
+    ev = Evidence(confidence=np.linspace(0.5, 1, 400), correct=np.arange(400) != 7, weight=np.ones(400))
+    here = at_threshold(ev, 0.0)
+    assert here["estimate"] == pytest.approx(399 / 400) and here["n_eff"] == 400
+    assert here["lower_bound"] == pytest.approx(clopper_pearson_lower(399, 400), abs=1e-6)
+
+
+def test_the_weighted_estimate_of_auto_issued_accuracy_is_unbiased_and_the_bound_covers() -> None:
+    # A store: accuracy rises with confidence; below 0.8 every visit is reviewed, above it 10% are audited.
+    rng = np.random.default_rng(3)
+    estimates, covered = [], 0
+    for _ in range(200):
+        conf = rng.uniform(0.5, 1.0, 20000)
+        correct = rng.uniform(size=conf.size) < 0.9 + 0.1 * (conf - 0.5) / 0.5
+        audited = (conf >= 0.8) & (rng.uniform(size=conf.size) < 0.1)
+        seen = (conf < 0.8) | audited
+        ev = Evidence(confidence=conf[seen], correct=correct[seen], weight=np.where(audited[seen], 10.0, 1.0))
+        truth = correct[conf >= 0.7].mean()
+        here = at_threshold(ev, 0.7)
+        estimates.append(here["estimate"] - truth)
+        covered += here["lower_bound"] <= truth
+    assert abs(float(np.mean(estimates))) < 0.001
+    assert covered >= 188  # a 95% one-sided bound: about 190 of 200, allowing for noise
+
+
+def test_the_loosest_threshold_meets_the_target_and_no_looser_one_does() -> None:
+    conf = np.linspace(0.0, 1.0, 5001)
+    correct = np.ones(conf.size, bool)
+    correct[:1500:4] = False  # errors only in the lowest confidences
+    ev = Evidence(confidence=conf, correct=correct, weight=np.ones(conf.size))
+    t = loosest_threshold(ev, 0.99)
+    assert at_threshold(ev, t)["lower_bound"] >= 0.99
+    looser = conf[conf < t].max()
+    assert at_threshold(ev, looser)["lower_bound"] < 0.99
+    assert loosest_threshold(Evidence(np.array([]), np.array([], bool), np.array([])), 0.99) > 1.0
+
+
+@pytest.fixture
+def curved_model(model_version: ModelVersion) -> ModelVersion:
+    """A version whose held-out curve answers for any target (receipts above 0.4 right)."""
+    conf = [round(1 - i / 20000, 7) for i in range(20000)]
+    wrong = list(range(12000, 20000, 3))  # the top 12,000 right, then one in three wrong
+    model_version.calibration = {"holdout": {"confidence": conf, "wrong": wrong, "alpha": 0.05}}
+    model_version.save()
+    return model_version
+
+
+def test_a_new_store_starts_strict_with_a_higher_audit_rate(
+    settings: Any, scored_visit: ScoredVisit, curved_model: ModelVersion
+) -> None:
+    settings.JWO_NEW_STORE_STRICTNESS = 5.0
+    settings.JWO_NEW_STORE_AUDIT_RATE = 0.25
+    visit = scored_visit(confidence=0.999)
+    visit_route(visit_id=visit.pk)
+    row = StoreThreshold.objects.get(store=visit.store)
+    settings.JWO_NEW_STORE_STRICTNESS = 1.0
+    from low_confidence_queue.services.routing import threshold_for
+
+    assert row.source == ThresholdSource.NEW_STORE and row.audit_rate == 0.25
+    assert row.threshold > threshold_for(curved_model, 0.995)  # stricter than the model's own
+    routing = VisitRouting.objects.get(visit=visit)
+    assert routing.threshold == row.threshold and routing.audit_rate == 0.25
+    assert AuditLogEntry.objects.filter(action="threshold_moved", target=f"store_threshold:{visit.store.code}").exists()
+
+
+def _reviewed(scored_visit: ScoredVisit, users: dict[str, Any], confidence: float, right: bool) -> int:
+    visit = scored_visit(confidence=confidence)
+    visit_route(visit_id=visit.pk)
+    task = task_claim_next(user=users["reviewer"])
+    assert task is not None and task.visit_id == visit.pk
+    task_submit(
+        task_id=task.pk, user=users["reviewer"], decision="approve" if right else "correct",
+        reason_code="confirmed" if right else "wrong_product",
+        lines=None if right else [LineSpec("AIM3S-001", 1, 1)],
+    )
+    return visit.pk
+
+
+def _policy(store: Store, model_version: ModelVersion, target: float) -> None:
+    # The factory's version has no held-out curve: it answers for the target it was made for.
+    model_version.target_accuracy = target
+    model_version.save()
+    RoutingPolicy.objects.update_or_create(store=store, defaults={"audit_rate": 0.0, "target_accuracy": target})
+
+
+def test_the_nightly_refresh_loosens_to_what_the_evidence_supports(
+    scored_visit: ScoredVisit, users: dict[str, Any], model_version: ModelVersion, aim3s: Store
+) -> None:
+    _policy(aim3s, model_version, 0.9)
+    row = store_threshold_current(store=aim3s, model_version=model_version)
+    assert row.threshold == pytest.approx(0.9)
+    for i in range(40):  # reviewed below the threshold, all right, from 0.80 up
+        _reviewed(scored_visit, users, 0.80 + i * 0.002, right=True)
+    for i in range(3):  # and some wrong ones further down
+        _reviewed(scored_visit, users, 0.5 + i * 0.01, right=False)
+    ev = store_evidence(store=aim3s, model_version=model_version)
+    assert ev.size == 43 and int((~ev.correct).sum()) == 3
+    row = store_threshold_refresh(store=aim3s, model_version=model_version)
+    assert row.source == ThresholdSource.EVIDENCE
+    assert 0.5 < row.threshold < 0.9
+    assert row.evidence["at_threshold"]["lower_bound"] >= 0.9
+    assert AuditLogEntry.objects.filter(action="threshold_moved").count() == 2
+
+
+def test_a_store_threshold_tightens_at_once_when_audits_fall_short(
+    scored_visit: ScoredVisit, users: dict[str, Any], model_version: ModelVersion, aim3s: Store
+) -> None:
+    _policy(aim3s, model_version, 0.9)
+    for i in range(40):
+        _reviewed(scored_visit, users, 0.80 + i * 0.002, right=True)
+    row = store_threshold_refresh(store=aim3s, model_version=model_version)
+    assert row.source == ThresholdSource.EVIDENCE
+    loose = row.threshold
+    # Every confident visit is audited from now on, and the audits find wrong receipts.
+    StoreThreshold.objects.filter(pk=row.pk).update(audit_rate=1.0)
+    for _ in range(6):
+        visit_id = _reviewed(scored_visit, users, 0.95, right=False)
+        assert VisitRouting.objects.get(visit_id=visit_id).reason == Reason.AUDIT
+    row = store_threshold_check(store=aim3s)
+    assert row is not None and row.source == ThresholdSource.AUDIT_SHORTFALL and row.threshold > loose
+    entry = AuditLogEntry.objects.get(action="threshold_tightened")
+    assert entry.actor_label == "audit check" and entry.before["threshold"] == loose
+    assert entry.details["evidence"] is not None or row.threshold > 1.0
+    assert row.evidence["shortfall"]["lower_bound"] < 0.9
+
+
+def test_the_policy_page_shows_each_stores_threshold_source_and_evidence(
+    client: Any, users: dict[str, Any], scored_visit: ScoredVisit, model_version: ModelVersion, aim3s: Store
+) -> None:
+    _policy(aim3s, model_version, 0.9)
+    for i in range(40):
+        _reviewed(scored_visit, users, 0.80 + i * 0.002, right=True)
+    row = store_threshold_refresh(store=aim3s, model_version=model_version)
+    client.force_login(users["admin"])
+    page = client.get("/queue/policy/").content.decode()
+    assert 'id="store-thresholds"' in page and model_version.name in page
+    assert f"{row.threshold:.4f}" in page and "The store&#x27;s reviews and audits" in page
+    assert str(row.evidence["at_threshold"]["lower_bound"]) in page
+    client.force_login(users["reviewer"])
+    assert client.get("/queue/policy/").status_code == 403
