@@ -4,13 +4,15 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Label Studio (the interop tests' real server) in its own venv: its pins clash with ours.
+LS_VENV := .venv-labelstudio
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jwo_review)
 TEST_REDIS_URL ?= $(if $(REDIS_URL),$(REDIS_URL),redis://127.0.0.1:6379/15)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck system-deps install install-dev demo worker beat bench clean
+.PHONY: run test lint typecheck system-deps install install-dev labelstudio demo worker beat bench clean
 
 $(VENV)/.runtime: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +28,14 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
+
+$(LS_VENV)/.installed: scripts/labelstudio-requirements.txt
+	@test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/pip install --quiet -r scripts/labelstudio-requirements.txt
+	@touch $@
+
+labelstudio: $(LS_VENV)/.installed
 
 # Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
 system-deps:
@@ -49,7 +59,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy jwo_review inference low_confidence_queue annotation
 
-test: install-dev system-deps
+test: install-dev system-deps labelstudio
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python scripts/check_services.py
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check jwo_review inference low_confidence_queue annotation
@@ -73,4 +83,4 @@ bench: install-dev
 	$(BIN)/python bench/dashboard.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) $(LS_VENV) db.sqlite3 media staticfiles

@@ -31,3 +31,6 @@ class LabelAdmin(ReadOnly):
 class AnnotatorQualityAdmin(ReadOnly):
     list_display = ["annotator", "gold_events", "gold_accuracy", "accuracy", "agreement", "flagged", "updated_at"]
     list_filter = ["flagged"]
+
+
+from annotation.labelstudio import admin as _labelstudio_admin  # noqa: E402, F401  (registers its models)

@@ -189,3 +189,6 @@ class AnnotationSettings(models.Model):
     def initial_overlap(self, source: str) -> int:
         default = {"gold": 1, "flagged": 2, "corrected": 2, "hard_case": 2, "random": 2}
         return int({**default, **(self.overlap or {})}.get(source, 2))
+
+
+from annotation.labelstudio.models import Connection, LinkedTask, Project, PulledAnnotation, RemoteUser, SyncRun  # noqa: E402, F401

@@ -156,6 +156,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "annotation-sweep-leases": {"task": "annotation.tasks.sweep_leases", "schedule": 60.0},
     "annotation-make-tasks": {"task": "annotation.tasks.make_tasks", "schedule": 600.0},
     "annotation-refit-quality": {"task": "annotation.tasks.refit_quality", "schedule": 3600.0},
+    # Label Studio: push new and changed tasks to every enabled connection, pull its annotations.
+    "annotation-labelstudio-sync": {
+        "task": "annotation.tasks.labelstudio_sync_all",
+        "schedule": envfloat("JWO_LABELSTUDIO_SYNC_S", 300.0, low=10.0),
+    },
     # Visits stored but never scored, or scored but never routed, are queued again.
     "pipeline-sweep-stalled": {
         "task": "jwo_review.pipeline.sweep_stalled_visits",
@@ -286,7 +291,11 @@ JWO_CLIP_MAX_SECONDS = envint("JWO_CLIP_MAX_SECONDS", 30, minimum=1)
 # on a visit and may see its clips and plate streams (jwo_review/store/media_access.py).
 JWO_MEDIA_ACCESS_CHECKS: list[str] = envlist(
     "JWO_MEDIA_ACCESS_CHECKS",
-    ["low_confidence_queue.access.user_holds_visit", "annotation.access.user_holds_visit"],
+    [
+        "low_confidence_queue.access.user_holds_visit",
+        "annotation.access.user_holds_visit",
+        "annotation.labelstudio.access.connection_holds_visit",
+    ],
 )
 # How long a signed media URL for an outside tool (Label Studio) stays valid.
 JWO_MEDIA_SIGNED_URL_S = envint("JWO_MEDIA_SIGNED_URL_S", 300, minimum=1)

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from annotation.conf import lease_seconds
+from annotation.labelstudio.models import Connection, LinkedTask
 from annotation.models import AnnotationSkip, AnnotationSlot, AnnotationTask, SlotStatus, Source
 from annotation.services.sources import settings_current
 from jwo_review.errors import Conflict, NotFound
@@ -26,13 +27,17 @@ _CLAIM = ClaimSpec(
     model=AnnotationSlot,
     # The partial index annotationslot_claim serves this order; the first NOT EXISTS
     # keeps a second slot of a task from the annotator who holds or did one (the unique
-    # constraint backs it when one person claims twice at once).
+    # constraint backs it when one person claims twice at once). A task sent to an enabled
+    # Label Studio connection is labelled there.
     candidates=f"""
         SELECT c.id FROM {_SLOTS} c
          WHERE c.status = 'pending'
            AND NOT EXISTS (SELECT 1 FROM {_SLOTS} o WHERE o.task_id = c.task_id AND o.annotator_id = %(user)s)
            AND NOT EXISTS (SELECT 1 FROM {AnnotationSkip._meta.db_table} s
                             WHERE s.task_id = c.task_id AND s.user_id = %(user)s)
+           AND NOT EXISTS (SELECT 1 FROM {LinkedTask._meta.db_table} l
+                             JOIN {Connection._meta.db_table} k ON k.id = l.connection_id
+                            WHERE l.task_id = c.task_id AND k.enabled)
          ORDER BY c.priority DESC, c.id""",
     returned=["id", "task_id", "priority", "focus", "status", "annotator_id", "claimed_at", "lease_expires_at"],
     holder_column="annotator_id",

@@ -76,19 +76,17 @@ def _normalise(item: dict[str, Any], *, keep: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-@transaction.atomic
-def label_submit(
-    *, slot_id: int, user: Any, events: list[dict[str, Any]], added: list[dict[str, Any]] | None = None
-) -> Label:
-    """Record the holder's answer for their slot: one entry per event the slot asks about
-    (``{seq, action, sku, quantity, track_id, accepted}``) and interactions the scale
-    missed (``{t, action, sku, quantity, track_id}``). Then consolidate the task if it
-    was its last open slot. Raises Conflict without the lease, InvalidInput (with field
-    details, nothing written) for a bad answer."""
-    slot = slot_lock_held(slot_id, user)
-    task = AnnotationTask.objects.select_for_update().select_related("visit").get(pk=slot.task_id)
+def _wanted(task: AnnotationTask, focus: list[int] | None) -> list[int]:
     seqs = list(WeightEvent.objects.filter(visit_id=task.visit_id).order_by("seq").values_list("seq", flat=True))
-    wanted = [s for s in (slot.focus or seqs) if s != MISSED]
+    return [s for s in (focus or seqs) if s != MISSED]
+
+
+def labels_check(
+    *, task: AnnotationTask, wanted: Sequence[int], events: list[dict[str, Any]], added: list[dict[str, Any]] | None
+) -> dict[Any, dict[str, Any]]:
+    """The answer per event seq, when ``events`` label exactly the ``wanted`` events of
+    ``task`` with known products and ``added`` holds valid interactions; else raises
+    InvalidInput with field details."""
     given = {e.get("seq"): e for e in events if isinstance(e, dict)}
     skus = {
         str(x.get("sku")) for x in [*events, *(added or [])] if isinstance(x, dict) and isinstance(x.get("sku"), str)
@@ -110,6 +108,83 @@ def label_submit(
             errors[f"added[{i}].action"] = ["An added interaction is a pick, put back or restock."]
     if errors:
         raise InvalidInput("The labels are invalid; nothing was saved.", fields=errors)
+    return given
+
+
+def _after_label(task: AnnotationTask, label: Label) -> None:
+    """Gold scoring, or consolidation once the task's last slot is done (again, without
+    asking anyone more, when the task was already consolidated)."""
+    if task.source == Source.GOLD:
+        gold_score_label(label=label)
+    elif task.status == TaskStatus.CONSOLIDATED:
+        task_consolidate(task=task, allow_more=False)
+    elif not task.slots.exclude(status=SlotStatus.DONE).exists():
+        task_consolidate(task=task)
+
+
+@transaction.atomic
+def label_record_external(*, task_id: int, annotator: Any, events: list[dict[str, Any]]) -> tuple[Label, bool]:
+    """Record the answer an annotator gave in another tool (Label Studio) for every event
+    of the task, or replace their earlier answer when they edited it there; then score or
+    consolidate as for a label given here. The answer fills one of the task's pending
+    slots (of a further-opinion slot, only its events count) or, with none pending, one
+    more slot. Returns the label and whether it is new. Raises InvalidInput with field
+    details (nothing written) for a bad answer."""
+    task = AnnotationTask.objects.select_for_update().select_related("visit").get(pk=task_id)
+    label = Label.objects.select_for_update().filter(task=task, annotator=annotator).select_related("slot").first()
+    if label is not None:
+        wanted = _wanted(task, label.slot.focus)
+        given = labels_check(task=task, wanted=wanted, events=[e for e in events if e.get("seq") in wanted], added=[])
+        label.events = [_normalise(given[s], keep=("seq", "accepted")) for s in wanted]
+        label.submitted_at = timezone.now()
+        label.save(update_fields=["events", "submitted_at"])
+        _after_label(task, label)
+        return label, False
+    # Another holder of a pending slot is not waiting for it: skip slots locked by a claim.
+    slot = (
+        AnnotationSlot.objects.select_for_update(skip_locked=True)
+        .filter(task=task, status=SlotStatus.PENDING)
+        .order_by("id")
+        .first()
+    )
+    now = timezone.now()
+    if slot is None:
+        slot = AnnotationSlot(task=task, priority=task.priority)
+        if task.source != Source.GOLD:
+            task.overlap += 1
+            task.save(update_fields=["overlap"])
+    wanted = _wanted(task, slot.focus)
+    given = labels_check(task=task, wanted=wanted, events=[e for e in events if e.get("seq") in wanted], added=[])
+    slot.status = SlotStatus.DONE
+    slot.annotator = annotator
+    slot.submitted_at = now
+    slot.save()
+    quality = AnnotatorQuality.objects.filter(annotator=annotator).first()
+    label = Label.objects.create(
+        slot=slot,
+        task=task,
+        annotator=annotator,
+        events=[_normalise(given[s], keep=("seq", "accepted")) for s in wanted],
+        weight=settings_current().flagged_weight if quality is not None and quality.flagged else 1.0,
+        submitted_at=now,
+    )
+    _after_label(task, label)
+    return label, True
+
+
+@transaction.atomic
+def label_submit(
+    *, slot_id: int, user: Any, events: list[dict[str, Any]], added: list[dict[str, Any]] | None = None
+) -> Label:
+    """Record the holder's answer for their slot: one entry per event the slot asks about
+    (``{seq, action, sku, quantity, track_id, accepted}``) and interactions the scale
+    missed (``{t, action, sku, quantity, track_id}``). Then consolidate the task if it
+    was its last open slot. Raises Conflict without the lease, InvalidInput (with field
+    details, nothing written) for a bad answer."""
+    slot = slot_lock_held(slot_id, user)
+    task = AnnotationTask.objects.select_for_update().select_related("visit").get(pk=slot.task_id)
+    wanted = _wanted(task, slot.focus)
+    given = labels_check(task=task, wanted=wanted, events=events, added=added)
     now = timezone.now()
     quality = AnnotatorQuality.objects.filter(annotator=user).first()
     weight = settings_current().flagged_weight if quality is not None and quality.flagged else 1.0
@@ -126,10 +201,7 @@ def label_submit(
     slot.time_spent_s = round((now - slot.claimed_at).total_seconds(), 1) if slot.claimed_at else None
     slot.lease_expires_at = None
     slot.save(update_fields=["status", "submitted_at", "time_spent_s", "lease_expires_at"])
-    if task.source == Source.GOLD:
-        gold_score_label(label=label)
-    elif not task.slots.exclude(status=SlotStatus.DONE).exists():
-        task_consolidate(task=task)
+    _after_label(task, label)
     return label
 
 

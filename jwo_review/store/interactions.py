@@ -145,13 +145,20 @@ def _streams(name: str) -> dict[str, Any] | None:
         return None
 
 
-def _trace(streams: dict[str, Any] | None, plate: str, t_start: float, t_end: float) -> dict[str, Any] | None:
+def plate_streams(visit: Visit) -> dict[str, Any] | None:
+    """The visit's raw plate streams ({plate code: grams, "hz", "t0"}), None when not stored."""
+    return _streams((visit.plate_streams.name or "") if visit.plate_streams else "")
+
+
+def _trace(
+    streams: dict[str, Any] | None, plate: str, t_start: float, t_end: float, margin: float = TRACE_MARGIN_S
+) -> dict[str, Any] | None:
     if streams is None or plate not in streams:
         return None
     hz, t0 = float(streams["hz"]), float(streams["t0"])
     grams = streams[plate]
-    lo = max(0, int((t_start - TRACE_MARGIN_S - t0) * hz))
-    hi = min(len(grams), int((t_end + TRACE_MARGIN_S - t0) * hz) + 1)
+    lo = max(0, int((t_start - margin - t0) * hz))
+    hi = min(len(grams), int((t_end + margin - t0) * hz) + 1)
     if hi - lo < 2:
         return None
     step = max(1, (hi - lo) // TRACE_POINTS)
@@ -160,6 +167,12 @@ def _trace(streams: dict[str, Any] | None, plate: str, t_start: float, t_end: fl
         "t": [round(t0 + (lo + i * step) / hz, 3) for i in range(len(window))],
         "g": [round(float(g), 1) for g in window],
     }
+
+
+def plate_trace(streams: dict[str, Any] | None, plate: str, t_start: float, t_end: float) -> dict[str, Any] | None:
+    """The plate's weight over exactly [t_start, t_end] (seconds since entry), at most
+    TRACE_POINTS samples: {"t": [...], "g": [...]}; None without streams."""
+    return _trace(streams, plate, t_start, t_end, margin=0.0)
 
 
 def visit_interactions(
@@ -185,7 +198,7 @@ def visit_interactions(
         plate_id__in=plate_ids, planogram__is_active=True, planogram__store_id=visit.store_id
     ).values_list("plate_id", "product__sku"):
         facings.setdefault(plate_id, []).append(sku)
-    streams = _streams((visit.plate_streams.name or "") if visit.plate_streams else "")
+    streams = plate_streams(visit)
     wanted: set[str] = set(extra_skus)
     events = []
     for i, ev in enumerate(weight_events):

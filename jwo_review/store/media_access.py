@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from jwo_review.accounts.roles import Role, has_role
@@ -82,3 +84,22 @@ def media_unsign(token: str) -> tuple[str, int]:
     (tampered) or ``signing.SignatureExpired`` (older than ``JWO_MEDIA_SIGNED_URL_S``)."""
     data = signing.TimestampSigner(salt=_SALT).unsign_object(token, max_age=settings.JWO_MEDIA_SIGNED_URL_S)
     return str(data["n"]), int(data["u"])
+
+
+def clip_signed_url(*, clip_id: int, user: Any, expires_at: datetime) -> str:
+    """A URL an outside tool that keeps links for a while (Label Studio tasks) can fetch
+    clip ``clip_id`` from, until ``expires_at``, on behalf of ``user``, whose access is
+    checked again on every fetch. It names the clip, not its file, so a link can be
+    handed out before the clip is rendered; the same arguments give the same URL."""
+    payload = {"c": clip_id, "u": user.pk, "e": int(expires_at.timestamp())}
+    token = signing.Signer(salt=_SALT + ".clip").sign_object(payload, compress=True)
+    return reverse("signed-clip", kwargs={"token": token})
+
+
+def clip_unsign(token: str) -> tuple[int, int]:
+    """The clip id and user id of a signed clip URL. Raises ``signing.BadSignature``
+    (tampered) or ``signing.SignatureExpired`` (past its expiry)."""
+    data = signing.Signer(salt=_SALT + ".clip").unsign_object(token)
+    if int(data["e"]) <= timezone.now().timestamp():
+        raise signing.SignatureExpired("This clip link has expired.")
+    return int(data["c"]), int(data["u"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -18,9 +20,11 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseForbidden
 
 from jwo_review.accounts.roles import Role, has_role
-from jwo_review.store.media_access import media_file, media_unsign, user_may_fetch
+from jwo_review.store.media_access import clip_unsign, media_file, media_unsign, user_may_fetch
+from jwo_review.store.models import Clip, ClipStatus
 from jwo_review.store.services.media import media_view_record
 
+T = TypeVar("T")
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
@@ -29,18 +33,40 @@ def protected_media(request: HttpRequest, name: str) -> HttpResponseBase:
     return _serve(request, request.user, name, via="session")
 
 
-def signed_media(request: HttpRequest, token: str) -> HttpResponseBase:
-    """A file by signed URL (no session): for the user who signed it, while they may."""
+def _signer(token: str, unsign: Callable[[str], tuple[T, int]], what: str) -> tuple[T, Any] | HttpResponseForbidden:
+    """What a signed link names and the active user it acts for, or why it is refused."""
     try:
-        name, user_id = media_unsign(token)
+        named, user_id = unsign(token)
     except signing.SignatureExpired:
-        return HttpResponseForbidden("This media link has expired; ask for a new one.")
+        return HttpResponseForbidden(f"This {what} link has expired; ask for a new one.")
     except signing.BadSignature:
-        return HttpResponseForbidden("This media link is not valid.")
+        return HttpResponseForbidden(f"This {what} link is not valid.")
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
-        return HttpResponseForbidden("The user of this media link is no longer active.")
-    return _serve(request, user, name, via="signed")
+        return HttpResponseForbidden(f"The user of this {what} link is no longer active.")
+    return named, user
+
+
+def signed_media(request: HttpRequest, token: str) -> HttpResponseBase:
+    """A file by signed URL (no session): for the user who signed it, while they may."""
+    signed = _signer(token, media_unsign, "media")
+    if isinstance(signed, HttpResponseForbidden):
+        return signed
+    return _serve(request, signed[1], signed[0], via="signed")
+
+
+def signed_clip(request: HttpRequest, token: str) -> HttpResponseBase:
+    """A clip by signed clip URL (no session; Label Studio tasks keep these): for the user
+    who signed it, while they may. It names the clip, so it works once the clip is rendered."""
+    signed = _signer(token, clip_unsign, "clip")
+    if isinstance(signed, HttpResponseForbidden):
+        return signed
+    clip = Clip.objects.filter(pk=signed[0]).first()
+    if clip is None:
+        raise Http404("No such clip.")
+    if clip.status != ClipStatus.READY or not clip.file:
+        return HttpResponse("This clip is still being rendered; try again in a moment.", status=404)
+    return _serve(request, signed[1], str(clip.file.name), via="signed")
 
 
 def _serve(request: HttpRequest, user: object, name: str, *, via: str) -> HttpResponseBase:

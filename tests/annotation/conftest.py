@@ -72,3 +72,18 @@ def answer(seq_labels: dict[int, tuple[str, str, int, int | None]]) -> list[dict
 
 
 RIGHT = answer({0: ("pick", "AIM3S-002", 1, 1), 1: ("pick", "AIM3S-002", 1, 1), 2: ("put_back", "AIM3S-002", 1, 1)})
+
+
+@pytest.fixture(scope="session")
+def label_studio() -> Any:
+    """A real Label Studio server for the session (``make labelstudio`` installs it).
+    It must start: a missing or broken server fails the tests that need it, with the reason."""
+    from scripts.labelstudio_server import LabelStudioStartError, start
+
+    try:
+        server = start()
+    except LabelStudioStartError as exc:
+        pytest.fail(f"Label Studio could not start: {exc}", pytrace=False)
+    print(f"\nLabel Studio started in {server.started_in_s} s at {server.url}")
+    yield server
+    server.stop()
