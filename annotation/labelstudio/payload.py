@@ -53,9 +53,16 @@ def _trace_in_clip(streams: dict[str, Any] | None, ev: WeightEvent, t0: float, t
             "t": [0.0, round(ev.t_start - t0, 3), round(ev.t_end - t0, 3), round(t1 - t0, 3)],
             "g": [0.0, 0.0, round(ev.delta_g, 1), round(ev.delta_g, 1)],
         }
-    ts = [max(0.0, round(t - t0, 3)) for t in trace["t"]]
-    ts[0] = 0.0
-    return {"t": ts, "g": trace["g"]}
+    # Label Studio takes the first sample as the clip's 0 s and needs strictly rising times.
+    points = [(round(t - t0, 3), g) for t, g in zip(trace["t"], trace["g"]) if t - t0 >= 0.0]
+    if not points or points[0][0] > 0.0:
+        points.insert(0, (0.0, points[0][1] if points else trace["g"][-1]))
+    ts, gs = [points[0][0]], [points[0][1]]
+    for t, g in points[1:]:
+        if t > ts[-1]:
+            ts.append(t)
+            gs.append(g)
+    return {"t": ts, "g": gs}
 
 
 def _choice(sku: str, names: dict[str, str]) -> dict[str, str]:

@@ -52,7 +52,7 @@ def signed_media(request: HttpRequest, token: str) -> HttpResponseBase:
     signed = _signer(token, media_unsign, "media")
     if isinstance(signed, HttpResponseForbidden):
         return signed
-    return _serve(request, signed[1], signed[0], via="signed")
+    return _cross_origin(_serve(request, signed[1], signed[0], via="signed"))
 
 
 def signed_clip(request: HttpRequest, token: str) -> HttpResponseBase:
@@ -66,7 +66,15 @@ def signed_clip(request: HttpRequest, token: str) -> HttpResponseBase:
         raise Http404("No such clip.")
     if clip.status != ClipStatus.READY or not clip.file:
         return HttpResponse("This clip is still being rendered; try again in a moment.", status=404)
-    return _serve(request, signed[1], str(clip.file.name), via="signed")
+    return _cross_origin(_serve(request, signed[1], str(clip.file.name), via="signed"))
+
+
+def _cross_origin(response: HttpResponseBase) -> HttpResponseBase:
+    """A signed link is its own credential (no cookie is read), so another origin's page
+    (Label Studio's editor, which loads video with CORS) may read what it serves."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "Content-Range, Content-Length, Accept-Ranges"
+    return response
 
 
 def _serve(request: HttpRequest, user: object, name: str, *, via: str) -> HttpResponseBase:

@@ -224,6 +224,7 @@ def test_media_links_in_label_studio_serve_the_clip_until_the_connection_is_disa
         render_clip(clip.pk)
     answer = Client().get(link)
     assert answer.status_code == 200 and b"".join(answer.streaming_content).startswith(b"\x00\x00\x00\x18ftyp")
+    assert answer["Access-Control-Allow-Origin"] == "*"  # Label Studio's editor loads video with CORS
     Connection.objects.filter(pk=connection.pk).update(enabled=False)
     assert Client().get(link).status_code == 403
 

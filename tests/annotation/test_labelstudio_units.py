@@ -102,3 +102,16 @@ def test_the_token_is_stored_encrypted_and_never_in_a_repr(settings: Any) -> Non
     settings.SECRET_KEY = "another-key-" * 5
     with pytest.raises(ImproperlyConfigured, match="enter the token again"):
         secret_decrypt(stored)
+
+
+def test_the_weight_trace_starts_at_the_clips_first_frame_and_its_times_rise() -> None:
+    from types import SimpleNamespace
+
+    from annotation.labelstudio.payload import _trace_in_clip
+
+    grams = [100.0] * 120 + [0.0] * 120
+    streams = {"hz": 60.0, "t0": 0.0, "S1P1": grams}
+    event = SimpleNamespace(plate=SimpleNamespace(code="S1P1"), t_start=2.0, t_end=2.2, delta_g=-100.0)
+    trace = _trace_in_clip(streams, event, 0.5043, 3.5)  # type: ignore[arg-type]
+    assert trace["t"][0] == 0.0 and all(b > a for a, b in zip(trace["t"], trace["t"][1:]))
+    assert trace["g"][0] == 100.0 and trace["g"][-1] == 0.0 and trace["t"][-1] <= 3.0
