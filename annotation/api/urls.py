@@ -1,6 +1,7 @@
 from django.urls import path
 
 from annotation.api import views
+from annotation.labelstudio import api as labelstudio
 
 urlpatterns = [
     path("annotation/claim/", views.ClaimView.as_view(), name="annotation-api-claim"),
@@ -12,4 +13,10 @@ urlpatterns = [
     path("annotation/slots/<int:slot_id>/skip/", views.SkipView.as_view(), name="annotation-api-skip"),
     path("annotation/slots/<int:slot_id>/submit/", views.SubmitView.as_view(), name="annotation-api-submit"),
     path("annotation/slots/<int:slot_id>/clips/", views.SlotClipsView.as_view(), name="annotation-api-clips"),
+    path("annotation/labelstudio/", labelstudio.ConnectionListView.as_view(), name="annotation-api-labelstudio"),
+    path(
+        "annotation/labelstudio/<int:connection_id>/sync/",
+        labelstudio.ConnectionSyncView.as_view(),
+        name="annotation-api-labelstudio-sync",
+    ),
 ]
