@@ -6,18 +6,31 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from inference.models import LabelledExample, ModelVersion, Prediction
+from inference.models import DatasetVersion, LabelledExample, ModelVersion, Prediction, StoreModel
 from inference.services import model_promote, model_rollback
 from jwo_review.errors import ServiceError
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
-    list_display = ["name", "kind", "status", "threshold", "target_accuracy", "created_at", "activated_at"]
+    list_display = [
+        "name",
+        "kind",
+        "status",
+        "parent",
+        "dataset_version",
+        "threshold",
+        "target_accuracy",
+        "created_at",
+        "activated_at",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["name"]
     readonly_fields = [
         "status",
+        "parent",
+        "dataset_version",
+        "gate",
         "weights",
         "training_data",
         "metrics",
@@ -78,4 +91,34 @@ class LabelledExampleAdmin(admin.ModelAdmin[LabelledExample]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: LabelledExample | None = None) -> bool:
+        return False
+
+
+@admin.register(DatasetVersion)
+class DatasetVersionAdmin(admin.ModelAdmin[DatasetVersion]):
+    """Lineage: which examples (and through their provenance, which reviews, annotations
+    and visits) a version was trained on. Snapshots never change, so this is read-only."""
+
+    list_display = ["name", "store", "content_hash", "counts", "created_by_label", "created_at"]
+    list_filter = ["store"]
+    readonly_fields = ["store", "name", "content_hash", "example_ids", "examples", "counts", "created_by_label"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DatasetVersion | None = None) -> bool:
+        return False
+
+
+@admin.register(StoreModel)
+class StoreModelAdmin(admin.ModelAdmin[StoreModel]):
+    """Which version scores each store (set by the retraining gate)."""
+
+    list_display = ["store", "model_version", "activated_at"]
+    readonly_fields = ["store", "model_version", "activated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: StoreModel | None = None) -> bool:
         return False

@@ -18,10 +18,7 @@ def demo_model_ready(*, stdout: Any) -> None:
         call_command(
             "train_model",
             scenario="default",
-            visits=3500,
-            calibration_visits=2500,
-            epochs=6,
-            layers=2,
+            preset="demo",
             seed=1,
             name="demo-default",
             activate=True,

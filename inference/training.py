@@ -97,12 +97,19 @@ def train_network(
     lr: float = 2e-3,
     seed: int = 0,
     on_step: Callable[[int, float], None] | None = None,
+    init: VisitTransformer | None = None,
 ) -> VisitTransformer:
-    """AdamW with a one-cycle schedule; batches group visits of similar length."""
+    """AdamW with a one-cycle schedule; batches group visits of similar length. With
+    ``init`` a copy of that network is fine-tuned (its config wins over ``config``)."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     device = pick_device()
-    model = VisitTransformer(config).to(device)
+    if init is not None:
+        model = VisitTransformer(init.config)
+        model.load_state_dict(init.state_dict())
+        model = model.to(device)
+    else:
+        model = VisitTransformer(config).to(device)
     order = sorted(range(len(features)), key=lambda i: len(features[i].events))
     chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     steps = max(1, epochs * len(chunks))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from jwo_review.env import envbool, envfloat, envint, envlist, envstr, envurl
@@ -148,6 +149,7 @@ CELERY_TASK_ROUTES = {
     "jwo_review.simulator.tasks.*": {"queue": "media"},
     "inference.tasks.score_*": {"queue": "scoring"},
     "inference.tasks.train_*": {"queue": "training"},
+    "low_confidence_queue.tasks.train_*": {"queue": "training"},
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Review tasks whose reviewer walked away go back to the queue.
@@ -168,6 +170,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # The dashboard's daily rollups: rebuild the days that changed since the last run.
     "metrics-refresh-rollups": {"task": "low_confidence_queue.tasks.refresh_rollups", "schedule": 300.0},
+    # The flywheel's nightly run: per store a dataset version, a candidate, the gate, the threshold.
+    "flywheel-nightly": {
+        "task": "low_confidence_queue.tasks.train_stores_nightly",
+        "schedule": crontab(hour=envint("JWO_NIGHTLY_HOUR_UTC", 2, minimum=0) % 24, minute=30),
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------
@@ -276,9 +283,13 @@ JWO_REVIEW_DECIDED_HOOKS: list[str] = envlist("JWO_REVIEW_DECIDED_HOOKS", ["anno
 # above the threshold) reaches the settled size; a store with this many examples newer
 # than its latest dataset version is retrained without waiting for the nightly run.
 JWO_NEW_STORE_STRICTNESS = envfloat("JWO_NEW_STORE_STRICTNESS", 5.0, low=1.0)
-JWO_NEW_STORE_AUDIT_RATE = envfloat("JWO_NEW_STORE_AUDIT_RATE", 0.2, low=0.0, high=1.0)
+JWO_NEW_STORE_AUDIT_RATE = envfloat("JWO_NEW_STORE_AUDIT_RATE", 0.5, low=0.0, high=1.0)
 JWO_NEW_STORE_SETTLED_N_EFF = envint("JWO_NEW_STORE_SETTLED_N_EFF", 1500, minimum=1)
 JWO_RETRAIN_MIN_NEW_EXAMPLES = envint("JWO_RETRAIN_MIN_NEW_EXAMPLES", 5000, minimum=1)
+# Fewer reviewed holdout visits than this cannot bound accuracy near 99.5%: no candidate is trained.
+JWO_RETRAIN_MIN_HOLDOUT = envint("JWO_RETRAIN_MIN_HOLDOUT", 100, minimum=1)
+# The recipe a store's candidate is fine-tuned with (inference/recipe.py: measured, demo, test).
+JWO_RETRAIN_PRESET = envstr("JWO_RETRAIN_PRESET", "measured")
 # The stalled-visit sweep: a visit waits this long before it counts as stalled, a retry
 # is leased this long, and after this many retries it is left for a person.
 JWO_PIPELINE_GRACE_S = envint("JWO_PIPELINE_GRACE_S", 120, minimum=0)

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from low_confidence_queue.models import ReviewTask, RoutingPolicy, VisitRouting
+from low_confidence_queue.models import ReviewTask, RoutingPolicy, StoreThreshold, VisitRouting
 
 
 class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -60,3 +60,12 @@ class RoutingPolicyAdmin(ReadOnly):
         "updated_at",
         "updated_by",
     ]
+
+
+@admin.register(StoreThreshold)
+class StoreThresholdAdmin(ReadOnly):
+    """Each store's earned threshold, where it comes from and its evidence; moves are in the audit log."""
+
+    list_display = ["store", "model_version", "threshold", "audit_rate", "source", "updated_at"]
+    list_filter = ["source"]
+    readonly_fields = ["store", "model_version", "threshold", "audit_rate", "source", "evidence", "updated_at"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from celery import shared_task
 
 from low_confidence_queue.services.claims import leases_expire
@@ -38,3 +41,30 @@ def check_store_threshold(store_id: int) -> float | None:
     store = Store.objects.filter(pk=store_id).first()
     row = store_threshold_check(store=store) if store is not None else None
     return row.threshold if row is not None else None
+
+
+# Training runs on the "training" queue (settings.CELERY_TASK_ROUTES). acks_late: a worker
+# killed mid-way leaves the message to be delivered again, and the job is idempotent (the
+# same examples give the same dataset version, whose candidate is made once).
+@shared_task(name="low_confidence_queue.tasks.train_store", acks_late=True, ignore_result=True)
+def train_store(store_id: int) -> dict[str, Any]:
+    """A store's retraining job: dataset version, candidate, gate, promotion or refusal."""
+    from low_confidence_queue.services.retraining import store_retrain
+
+    return asdict(store_retrain(store_id=store_id))
+
+
+@shared_task(name="low_confidence_queue.tasks.train_nightly_store", acks_late=True)
+def nightly_store(store_id: int) -> dict[str, Any]:
+    """One store's nightly job (the flywheel command runs this per simulated day)."""
+    from low_confidence_queue.services.retraining import store_nightly
+
+    return asdict(store_nightly(store_id=store_id))
+
+
+@shared_task(name="low_confidence_queue.tasks.train_stores_nightly", acks_late=True, ignore_result=True)
+def train_stores_nightly() -> list[dict[str, Any]]:
+    """Beat's nightly run over every store (see ``stores_nightly``)."""
+    from low_confidence_queue.services.retraining import stores_nightly
+
+    return [asdict(r) for r in stores_nightly()]

@@ -10,8 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from inference.api.serializers import ModelVersionSerializer, ThresholdQuerySerializer
-from inference.models import ModelVersion
+from inference.api.serializers import (
+    DatasetVersionDetailSerializer,
+    DatasetVersionSerializer,
+    ModelVersionSerializer,
+    ThresholdQuerySerializer,
+)
+from inference.models import DatasetVersion, ModelVersion
 from inference.selectors import model_versions
 from inference.services import model_promote, model_rollback, threshold_for_target
 from jwo_review.accounts.permissions import roles_permission
@@ -57,3 +62,19 @@ class ModelVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             raise InvalidInput("Invalid target.", fields={k: [str(m) for m in v] for k, v in query.errors.items()})
         target = float(query.validated_data["target"])
         return Response({"target": target, "threshold": threshold_for_target(self.get_object(), target)})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Dataset versions: frozen snapshots of a store's labelled examples"),
+    retrieve=extend_schema(summary="One dataset version with its examples and their provenance"),
+)
+class DatasetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[DatasetVersion]):
+    permission_classes = [Admins]
+    pagination_class = None
+
+    def get_queryset(self) -> Any:
+        qs = DatasetVersion.objects.select_related("store").prefetch_related("model_versions")
+        return qs if self.action == "retrieve" else qs.defer("examples", "example_ids")
+
+    def get_serializer_class(self) -> Any:
+        return DatasetVersionDetailSerializer if self.action == "retrieve" else DatasetVersionSerializer

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from low_confidence_queue.models import Decision, ReviewTask, RoutingPolicy
+from low_confidence_queue.models import Decision, ReviewTask, RoutingPolicy, StoreThreshold
 from low_confidence_queue.services.decisions import REASON_CODES
 
 
@@ -96,3 +96,12 @@ class PolicySerializer(serializers.ModelSerializer[RoutingPolicy]):
             "updated_at",
         ]
         read_only_fields = ["store", "updated_by", "updated_at"]
+
+
+class StoreThresholdSerializer(serializers.ModelSerializer[StoreThreshold]):
+    store: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = StoreThreshold
+        fields = ["store", "model_version", "threshold", "audit_rate", "source", "evidence", "updated_at"]
+        read_only_fields = fields

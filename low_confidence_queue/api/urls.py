@@ -15,5 +15,6 @@ urlpatterns = [
     path("queue/tasks/<int:task_id>/clips/", views.TaskClipsView.as_view(), name="queue-api-task-clips"),
     path("queue/disputes/", views.DisputeView.as_view(), name="queue-api-disputes"),
     path("queue/policies/", views.PolicyListView.as_view(), name="queue-api-policies"),
+    path("queue/store-thresholds/", views.StoreThresholdListView.as_view(), name="queue-api-store-thresholds"),
     path("queue/policies/<slug:scope>/", views.PolicyDetailView.as_view(), name="queue-api-policy"),
 ]

@@ -22,6 +22,7 @@ from low_confidence_queue.api.serializers import (
     DisputeSerializer,
     PolicySerializer,
     ReviewTaskSerializer,
+    StoreThresholdSerializer,
     SubmitSerializer,
 )
 from low_confidence_queue.models import ReviewTask
@@ -30,6 +31,7 @@ from low_confidence_queue.services.claims import lease_renew, task_claim_next, t
 from low_confidence_queue.services.clips import event_clips
 from low_confidence_queue.services.decisions import task_submit, visit_dispute
 from low_confidence_queue.services.policy import policies_all, policy_update
+from low_confidence_queue.services.thresholds import store_thresholds_all
 
 Reviewers = roles_permission(Role.REVIEWER, Role.ADMIN)
 Admins = roles_permission(Role.ADMIN)
@@ -242,3 +244,14 @@ class PolicyDetailView(APIView):
             sla_minutes=data.get("sla_minutes") or {},
         )
         return Response(PolicySerializer(policy).data)
+
+
+class StoreThresholdListView(APIView):
+    permission_classes = [Admins]
+
+    @extend_schema(
+        summary="Each store's auto-issue threshold, audit rate, where it comes from and its evidence",
+        responses=StoreThresholdSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(StoreThresholdSerializer(store_thresholds_all(), many=True).data)

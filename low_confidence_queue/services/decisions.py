@@ -23,6 +23,7 @@ from low_confidence_queue.broadcast import queue_changed
 from low_confidence_queue.models import Decision, Reason, ReviewTask, TaskStatus
 from low_confidence_queue.services.claims import task_lock_held
 from low_confidence_queue.services.policy import policy_for_store
+from low_confidence_queue.services.retrain_due import retrain_if_due
 from low_confidence_queue.services.routing import prediction_lines, task_open
 
 REASON_CODES: dict[str, str] = {
@@ -116,6 +117,7 @@ def task_submit(
     task.lease_expires_at = None
     task.save()
     _examples_record(task=task, user=user, shown=shown, final_lines=final_lines, now=now)
+    retrain_if_due(store=task.visit.store)
     if task.reason == Reason.AUDIT and decision == Decision.CORRECT:
         # An audit that found a wrong receipt may push the store's bound below its target.
         from low_confidence_queue.tasks import check_store_threshold

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from inference.network import NetConfig
+from inference.recipe import PRESETS, recipe
 from inference.services import model_promote, model_register
 from inference.training import train_and_calibrate
 
@@ -19,28 +19,48 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scenario", default="default", help="Scenario name or path to a scenario file.")
-        parser.add_argument("--visits", type=int, default=24000, help="Training visits.")
+        parser.add_argument(
+            "--preset", default="measured", choices=sorted(PRESETS), help="Training recipe (inference/recipe.py)."
+        )
+        parser.add_argument("--visits", type=int, default=None, help="Training visits (default: the preset's).")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
             "--calibration-visits",
             type=int,
-            default=30000,
+            default=None,
             help=(
                 "Held-out visits for the threshold (seed + 2000006); half as many fit the calibrator (seed + 1000003). "
                 "More visits give a tighter finite-sample margin, so more receipts are auto-issued at the same "
                 "guaranteed accuracy"
             ),
         )
-        parser.add_argument("--epochs", type=int, default=24)
-        parser.add_argument("--batch-size", type=int, default=128)
-        parser.add_argument("--lr", type=float, default=2e-3)
-        parser.add_argument("--d-model", type=int, default=64)
-        parser.add_argument("--layers", type=int, default=3)
-        parser.add_argument("--target", type=float, default=0.995, help="Target accuracy of auto-issued receipts.")
+        parser.add_argument("--epochs", type=int, default=None)
+        parser.add_argument("--batch-size", type=int, default=None)
+        parser.add_argument("--lr", type=float, default=None)
+        parser.add_argument("--d-model", type=int, default=None)
+        parser.add_argument("--layers", type=int, default=None)
+        parser.add_argument("--target", type=float, default=None, help="Target accuracy of auto-issued receipts.")
         parser.add_argument("--name", default="", help="Version name (default: scenario, seed and time).")
         parser.add_argument("--activate", action="store_true", help="Make the new version the active one.")
 
     def handle(self, *args: Any, **o: Any) -> None:
+        plan = recipe(o["preset"]).with_overrides(
+            visits=o["visits"],
+            calibration_visits=o["calibration_visits"],
+            epochs=o["epochs"],
+            batch_size=o["batch_size"],
+            lr=o["lr"],
+            d_model=o["d_model"],
+            layers=o["layers"],
+            target=o["target"],
+        )
+        o.update(
+            visits=plan.visits,
+            calibration_visits=plan.calibration_visits,
+            epochs=plan.epochs,
+            batch_size=plan.batch_size,
+            target=plan.target,
+        )
         steps_per_epoch = -(-o["visits"] // o["batch_size"])
         bars: list[tqdm[Any]] = []
 
@@ -64,9 +84,9 @@ class Command(BaseCommand):
             calibration_visits=o["calibration_visits"],
             epochs=o["epochs"],
             target=o["target"],
-            config=NetConfig(d_model=o["d_model"], layers=o["layers"], ff=2 * o["d_model"]),
-            batch_size=o["batch_size"],
-            lr=o["lr"],
+            config=plan.net,
+            batch_size=plan.batch_size,
+            lr=plan.lr,
             on_step=on_step,
         )
         for bar in bars:

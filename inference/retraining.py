@@ -1,0 +1,126 @@
+"""A store's candidate model: fine-tuned from the store's active version on the store's
+frozen examples (its dataset version's train side) mixed with simulated base visits, and
+calibrated on the store's own reviewed receipts. Nothing here writes to the database;
+``low_confidence_queue.services.retraining`` judges the candidate and registers it.
+
+Which examples teach what:
+- event heads: a visit whose every weight event has a label, from annotation (preferred:
+  consensus over several people) or from a review's receipt (``receipt_attribution``);
+- the receipt calibrator: every reviewed receipt of the train side (right or wrong under
+  the candidate), whether or not its events could be attributed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import numpy as np
+
+from inference.calibration import PlattScaling
+from inference.datasets import dataset_examples
+from inference.features import VisitFeatures, featurize
+from inference.models import DatasetVersion, ExampleKind, ModelVersion
+from inference.network import VisitTransformer
+from inference.recipe import Recipe
+from inference.scoring import TransformerScorer
+from inference.selectors import store_context, visit_payloads
+from inference.services import loaded_scorer
+from inference.training import simulated_dataset, train_network
+
+
+@dataclass
+class Candidate:
+    model: VisitTransformer
+    platt: PlattScaling
+    parent: ModelVersion
+    dataset: DatasetVersion
+    counts: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def scorer(self) -> TransformerScorer:
+        return TransformerScorer(self.model, self.platt)
+
+
+def _event_labels(rows: list[dict[str, Any]]) -> dict[int, dict[int, dict[str, Any]]]:
+    """{visit: {event seq: label}}; annotation wins over a review's attribution."""
+    out: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for r in sorted(rows, key=lambda r: 0 if str(r["source"]).startswith("review") else 1):
+        if r["kind"] != ExampleKind.EVENT or r["event_seq"] is None:
+            continue
+        out[int(r["visit_id"])][int(r["event_seq"])] = {
+            "action": r["action"],
+            "sku": r["sku"] or None,
+            "quantity": int(r["quantity"] or 0),
+            "track_id": r["track_id"],
+        }
+    return out
+
+
+def _receipt_key(lines: list[dict[str, Any]]) -> list[tuple[str, int, Any]]:
+    return sorted((str(x["sku"]), int(x["quantity"]), x.get("shopper_track_id")) for x in lines)
+
+
+def store_training_data(
+    dataset: DatasetVersion,
+) -> tuple[list[VisitFeatures], list[tuple[VisitFeatures, list[dict[str, Any]]]], dict[str, int]]:
+    """The train side of a dataset version as (event-labelled visits, [(visit, final
+    receipt)] for the calibrator, counts)."""
+    rows = dataset_examples(dataset, split="train")
+    labels = _event_labels(rows)
+    finals = {int(r["visit_id"]): list(r["lines"]) for r in rows if r["kind"] == ExampleKind.RECEIPT}
+    ids = sorted(set(labels) | set(finals))
+    payloads = visit_payloads(ids)
+    ctx = store_context(dataset.store)
+    labelled: list[VisitFeatures] = []
+    receipts: list[tuple[VisitFeatures, list[dict[str, Any]]]] = []
+    for visit_id in ids:
+        payload = payloads.get(visit_id)
+        if payload is None:
+            continue
+        n_events = len(payload.get("weight_events") or [])
+        events = labels.get(visit_id, {})
+        if n_events and len(events) == n_events and set(events) == set(range(n_events)):
+            truth = {"event_labels": [events[i] for i in range(n_events)], "interactions": []}
+            labelled.append(featurize(payload, ctx, truth))
+        if visit_id in finals:
+            receipts.append((featurize(payload, ctx), finals[visit_id]))
+    counts = {"event_labelled_visits": len(labelled), "receipt_visits": len(receipts), "train_examples": len(rows)}
+    return labelled, receipts, counts
+
+
+def candidate_train(*, dataset: DatasetVersion, parent: ModelVersion, plan: Recipe, seed: int) -> Candidate:
+    """Fine-tune ``parent`` on the dataset's train side plus ``plan.base_visits`` simulated
+    base visits, then calibrate on the store's reviewed receipts (falls back to the
+    parent's calibrator when those are all right or all wrong)."""
+    started = time.perf_counter()
+    labelled, receipts, counts = store_training_data(dataset)
+    base = simulated_dataset(plan.base_scenario, plan.base_visits, seed) if plan.base_visits else None
+    features = labelled + (base.features if base is not None else [])
+    init = cast(VisitTransformer, loaded_scorer(parent).model)
+    model = init
+    if features:
+        model = train_network(
+            features, epochs=plan.finetune_epochs, batch_size=plan.batch_size, lr=plan.finetune_lr, seed=seed, init=init
+        )
+    parent_platt = loaded_scorer(parent).platt
+    platt = parent_platt
+    if receipts:
+        scores = TransformerScorer(model).score([f for f, _ in receipts])
+        correct = np.array([_receipt_key(s.lines) == _receipt_key(r) for s, (_, r) in zip(scores, receipts)])
+        if 0 < correct.sum() < len(correct):
+            platt = PlattScaling.fit(
+                np.array([s.raw_confidence for s in scores]), correct, np.array([s.summary for s in scores])
+            )
+    counts.update(base_visits=len(base.features) if base is not None else 0, calibrated_on=len(receipts))
+    counts["calibrated_on_store"] = int(platt is not parent_platt)
+    return Candidate(
+        model=model,
+        platt=platt,
+        parent=parent,
+        dataset=dataset,
+        counts=counts,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,78 @@
+"""Lineage and thresholds through the API and the admin: admins only, every role checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from inference.datasets import dataset_snapshot
+from inference.models import ModelVersion
+from jwo_review.store.models import Store
+from low_confidence_queue.services.thresholds import store_threshold_current
+from tests.conftest import ROLES
+
+ADMIN_ONLY = {"anonymous": 401, "annotator": 403, "reviewer": 403, "store_key": 403, "admin": 200}
+PATHS = ["/api/v1/datasets/", "/api/v1/datasets/{dataset}/", "/api/v1/queue/store-thresholds/", "/api/v1/models/"]
+
+
+@pytest.fixture
+def lineage(review_task: Any, users: dict[str, Any], aim3s: Store, model_version: ModelVersion) -> dict[str, Any]:
+    from low_confidence_queue.services.claims import task_claim_next
+    from low_confidence_queue.services.decisions import task_submit
+
+    review_task()
+    task = task_claim_next(user=users["reviewer"])
+    assert task is not None
+    task_submit(task_id=task.pk, user=users["reviewer"], decision="approve", reason_code="confirmed")
+    dataset, _ = dataset_snapshot(store=aim3s)
+    child = ModelVersion.objects.create(
+        name="child", parent=model_version, dataset_version=dataset, gate={"passed": False}
+    )
+    store_threshold_current(store=aim3s, model_version=model_version)
+    return {"dataset": dataset, "child": child, "task": task}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path", PATHS)
+def test_lineage_and_threshold_endpoints_answer_admins_only(
+    client_as: Callable[[str], APIClient], lineage: dict[str, Any], role: str, path: str
+) -> None:
+    url = path.format(dataset=lineage["dataset"].pk)
+    response = client_as(role).get(url)
+    assert response.status_code == ADMIN_ONLY[role], (role, url, response.content[:200])
+
+
+def test_the_api_shows_lineage_from_model_version_to_the_reviewed_visit(
+    client_as: Callable[[str], APIClient], lineage: dict[str, Any], model_version: ModelVersion
+) -> None:
+    client = client_as("admin")
+    models = {m["name"]: m for m in client.get("/api/v1/models/").json()}
+    child = models["child"]
+    assert child["fine_tuned_from"] == model_version.name and child["dataset_version"] == lineage["dataset"].name
+    assert child["gate"] == {"passed": False}
+    dataset = client.get(f"/api/v1/datasets/{lineage['dataset'].pk}/").json()
+    assert dataset["model_versions"] == ["child"] and dataset["store"] == "aim3s"
+    receipt = next(e for e in dataset["examples"] if e["kind"] == "receipt")
+    assert receipt["visit_id"] == lineage["task"].visit_id and receipt["provenance"]["task"] == lineage["task"].pk
+    assert receipt["provenance"]["reviewer"] == "reviewer-user"
+    thresholds = client.get("/api/v1/queue/store-thresholds/").json()
+    assert [(t["store"], t["model_version"], t["source"]) for t in thresholds] == [
+        ("aim3s", model_version.name, "new_store")
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/inference/datasetversion/", "/admin/inference/storemodel/", "/admin/low_confidence_queue/storethreshold/"],
+)
+def test_the_admin_lists_lineage_read_only(users: dict[str, Any], lineage: dict[str, Any], path: str) -> None:
+    client = Client()
+    client.force_login(users["admin"])
+    assert client.get(path).status_code == 200
+    assert client.get(path + "add/").status_code == 403
+    client.force_login(users["reviewer"])
+    assert client.get(path).status_code in (302, 403)
