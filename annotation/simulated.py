@@ -70,3 +70,55 @@ CREW = (
     SimAnnotator("hasty", error=0.06),
     SimAnnotator("clicker", error=0.03, accept_rate=0.85),
 )
+
+
+def annotations_simulate(*, people: dict[str, Any], limit: int, seed: int = 0) -> dict[str, int]:
+    """Let the crew (``people``: CREW name -> user) label up to ``limit`` slots through the
+    real claim and submit services, each answering from the simulator's truth with their
+    own errors; consolidation then turns settled tasks into labelled examples."""
+    from annotation.autolabels import from_assignments, from_truth
+    from annotation.services.claims import slot_claim_next
+    from annotation.services.labels import label_submit
+    from inference.models import Prediction
+    from jwo_review.errors import InvalidInput
+    from jwo_review.simulator.models import VisitTruth
+    from jwo_review.store.interactions import visit_interactions
+
+    crew = [p for p in CREW if p.name in people]
+    rng = random.Random(seed)
+    counts = {"submitted": 0, "refused": 0}
+    idle: set[str] = set()
+    while counts["submitted"] + counts["refused"] < limit and len(idle) < len(crew):
+        person = rng.choice([p for p in crew if p.name not in idle])
+        user = people[person.name]
+        slot = slot_claim_next(user=user)
+        if slot is None:
+            idle.add(person.name)
+            continue
+        visit = slot.task.visit
+        truth = VisitTruth.objects.filter(visit=visit).first()
+        data = visit_interactions(visit, catalogue=False)
+        seqs = [e["seq"] for e in data["events"]]
+        prediction = Prediction.objects.filter(visit=visit).order_by("-created_at").first()
+        autos = {a["seq"]: a for a in (from_assignments(seqs, prediction.event_assignments) if prediction else [])}
+        truths = {t["seq"]: t for t in from_truth(seqs, truth.truth if truth else {})}
+        tracks = sorted({int(p["track_id"]) for p in (truth.truth.get("people", []) if truth else [])})
+        wanted = slot.focus or seqs
+        candidates = {e["seq"]: e["candidates"] for e in data["events"]}
+        events = [
+            person.answer(
+                key=f"{visit.pk}:{s}",
+                truth=truths[s],
+                auto=autos.get(s),
+                candidates=[str(c["sku"]) if isinstance(c, dict) else str(c) for c in candidates.get(s, [])],
+                tracks=tracks,
+            )
+            for s in wanted
+            if s in truths
+        ]
+        try:
+            label_submit(slot_id=slot.pk, user=user, events=events, added=[])
+            counts["submitted"] += 1
+        except InvalidInput:
+            counts["refused"] += 1
+    return counts

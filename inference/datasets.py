@@ -92,10 +92,10 @@ def dataset_examples(dataset: DatasetVersion, *, split: str | None = None) -> li
     return [r for r in rows if visit_split(int(r["visit_id"])) == split]
 
 
-def new_examples_since_snapshot(*, store: Store) -> int:
-    """How many of the store's examples are newer than its latest dataset version."""
+def new_visits_since_snapshot(*, store: Store) -> int:
+    """How many of the store's visits gained an example since its latest dataset version."""
     latest = DatasetVersion.objects.filter(store=store).order_by("-created_at").first()
     qs = LabelledExample.objects.filter(store=store)
     if latest is not None:
         qs = qs.filter(updated_at__gt=latest.created_at)
-    return qs.count()
+    return qs.values("visit_id").distinct().count()

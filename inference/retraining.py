@@ -59,8 +59,12 @@ def _event_labels(rows: list[dict[str, Any]]) -> dict[int, dict[int, dict[str, A
     return out
 
 
-def _receipt_key(lines: list[dict[str, Any]]) -> list[tuple[str, int, Any]]:
-    return sorted((str(x["sku"]), int(x["quantity"]), x.get("shopper_track_id")) for x in lines)
+def _receipt_key(lines: list[dict[str, Any]]) -> dict[str, int]:
+    """Units per product for the group: what "exactly right" means for the calibrator."""
+    out: dict[str, int] = {}
+    for x in lines:
+        out[str(x["sku"])] = out.get(str(x["sku"]), 0) + int(x["quantity"])
+    return {k: v for k, v in out.items() if v > 0}
 
 
 def store_training_data(

@@ -280,12 +280,12 @@ JWO_DASHBOARD_ANNOTATORS = envstr("JWO_DASHBOARD_ANNOTATORS", "annotation.select
 JWO_REVIEW_DECIDED_HOOKS: list[str] = envlist("JWO_REVIEW_DECIDED_HOOKS", ["annotation.hooks.review_task_decided"])
 # The flywheel: a new store starts at the model's threshold for an error budget this many
 # times smaller, audits this share above it until its evidence (effective sample size
-# above the threshold) reaches the settled size; a store with this many examples newer
-# than its latest dataset version is retrained without waiting for the nightly run.
+# above the threshold) reaches the settled size; a store with this many visits labelled
+# since its latest dataset version is retrained without waiting for the nightly run.
 JWO_NEW_STORE_STRICTNESS = envfloat("JWO_NEW_STORE_STRICTNESS", 5.0, low=1.0)
 JWO_NEW_STORE_AUDIT_RATE = envfloat("JWO_NEW_STORE_AUDIT_RATE", 0.5, low=0.0, high=1.0)
 JWO_NEW_STORE_SETTLED_N_EFF = envint("JWO_NEW_STORE_SETTLED_N_EFF", 1500, minimum=1)
-JWO_RETRAIN_MIN_NEW_EXAMPLES = envint("JWO_RETRAIN_MIN_NEW_EXAMPLES", 5000, minimum=1)
+JWO_RETRAIN_MIN_NEW_VISITS = envint("JWO_RETRAIN_MIN_NEW_VISITS", 5000, minimum=1)
 # Fewer reviewed holdout visits than this cannot bound accuracy near 99.5%: no candidate is trained.
 JWO_RETRAIN_MIN_HOLDOUT = envint("JWO_RETRAIN_MIN_HOLDOUT", 100, minimum=1)
 # The recipe a store's candidate is fine-tuned with (inference/recipe.py: measured, demo, test).

@@ -4,6 +4,7 @@ calls, so every downstream effect (receipts, audit, annotation tasks) is the rea
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -19,12 +20,19 @@ def _key(lines: list[LineSpec]) -> list[tuple[str, int, int | None]]:
 
 
 def reviews_simulate(
-    *, reviewer: Any, limit: int, flag: Callable[[ReviewTask], bool] = lambda task: False
+    *,
+    reviewer: Any,
+    limit: int,
+    flag: Callable[[ReviewTask], bool] = lambda task: False,
+    error_rate: float = 0.0,
+    seed: int = 0,
 ) -> dict[str, int]:
     """Decide up to ``limit`` tasks as ``reviewer``: approve when the proposed receipt is the
     true one, else correct it to the truth; ``flag`` says which to send to annotation.
+    With ``error_rate`` the reviewer, like a person, sometimes approves a wrong receipt
+    without seeing the mistake (the same tasks on every run with the same seed).
     Tasks of visits with no simulated truth are released untouched."""
-    counts = {"approved": 0, "corrected": 0, "flagged": 0}
+    counts = {"approved": 0, "corrected": 0, "flagged": 0, "missed": 0}
     for _ in range(limit):
         task = task_claim_next(user=reviewer)
         if task is None:
@@ -37,6 +45,9 @@ def reviews_simulate(
             for x in truth.truth.get("receipt", [])
         ]
         right = _key(proposed_lines(task)) == _key(true_lines)
+        if not right and error_rate > 0 and random.Random(f"{seed}:{task.visit_id}").random() < error_rate:
+            right = True  # a missed error: approved as shown
+            counts["missed"] += 1
         flagged = flag(task)
         task_submit(
             task_id=task.pk,

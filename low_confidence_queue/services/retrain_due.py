@@ -7,14 +7,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from inference.datasets import new_examples_since_snapshot
+from inference.datasets import new_visits_since_snapshot
 from jwo_review.store.models import Store
 
 
 def retrain_if_due(*, store: Store) -> bool:
-    """Queue the store's retraining after commit once it has ``JWO_RETRAIN_MIN_NEW_EXAMPLES``
-    examples newer than its latest dataset version (at most once an hour per store)."""
-    if new_examples_since_snapshot(store=store) < settings.JWO_RETRAIN_MIN_NEW_EXAMPLES:
+    """Queue the store's retraining after commit once ``JWO_RETRAIN_MIN_NEW_VISITS`` of its
+    visits gained examples since its latest dataset version (at most once an hour per store)."""
+    if new_visits_since_snapshot(store=store) < settings.JWO_RETRAIN_MIN_NEW_VISITS:
         return False
     if not cache.add(f"jwo:retrain-queued:{store.pk}", 1, timeout=3600):
         return False

@@ -35,8 +35,14 @@ def strict_target(target: float) -> float:
     return 1.0 - (1.0 - target) / float(settings.JWO_NEW_STORE_STRICTNESS)
 
 
-def _line_key(lines: list[dict[str, Any]]) -> list[tuple[str, int, int | None]]:
-    return sorted((str(x["sku"]), int(x["quantity"]), x.get("shopper_track_id")) for x in lines)
+def _line_key(lines: list[dict[str, Any]]) -> dict[str, int]:
+    """A receipt as the payment group is charged for it: units per product. Which member
+    of the group took an item does not change the charge, and the model's measured
+    accuracy (``inference.metrics.true_receipt``) counts the same way."""
+    out: dict[str, int] = {}
+    for x in lines:
+        out[str(x["sku"])] = out.get(str(x["sku"]), 0) + int(x["quantity"])
+    return {k: v for k, v in out.items() if v > 0}
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,10 @@ def _decide(review_task: MakeTask, user: Any, **kwargs: Any) -> ReviewTask:
 
 def test_a_correction_becomes_a_receipt_example_with_provenance(review_task: MakeTask, users: dict[str, Any]) -> None:
     task = _decide(
-        review_task, users["reviewer"], decision="correct", reason_code="wrong_product",
+        review_task,
+        users["reviewer"],
+        decision="correct",
+        reason_code="wrong_product",
         lines=[LineSpec("AIM3S-001", 2, 1)],
     )
     example = LabelledExample.objects.get(visit_id=task.visit_id, kind=ExampleKind.RECEIPT)
@@ -97,8 +100,16 @@ def _annotation_example(visit_id: int, store: Store, sku: str) -> None:
         visit=Visit.objects.get(pk=visit_id),
         source="annotation:corrected",
         examples=[
-            ExampleSpec(ref="event:0", action="pick", confidence=0.97, event_seq=0, sku=sku, quantity=1, track_id=1,
-                        provenance={"task": 1, "annotators": ["a", "b"]})
+            ExampleSpec(
+                ref="event:0",
+                action="pick",
+                confidence=0.97,
+                event_seq=0,
+                sku=sku,
+                quantity=1,
+                track_id=1,
+                provenance={"task": 1, "annotators": ["a", "b"]},
+            )
         ],
     )
 

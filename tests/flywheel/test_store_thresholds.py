@@ -97,7 +97,9 @@ def _reviewed(scored_visit: ScoredVisit, users: dict[str, Any], confidence: floa
     task = task_claim_next(user=users["reviewer"])
     assert task is not None and task.visit_id == visit.pk
     task_submit(
-        task_id=task.pk, user=users["reviewer"], decision="approve" if right else "correct",
+        task_id=task.pk,
+        user=users["reviewer"],
+        decision="approve" if right else "correct",
         reason_code="confirmed" if right else "wrong_product",
         lines=None if right else [LineSpec("AIM3S-001", 1, 1)],
     )
@@ -166,3 +168,16 @@ def test_the_policy_page_shows_each_stores_threshold_source_and_evidence(
     assert str(row.evidence["at_threshold"]["lower_bound"]) in page
     client.force_login(users["reviewer"])
     assert client.get("/queue/policy/").status_code == 403
+
+
+def test_evidence_judges_the_receipt_the_group_is_charged_for() -> None:
+    from low_confidence_queue.services.thresholds import Labelled, evidence_of
+
+    final = [{"sku": "A", "quantity": 1, "shopper_track_id": 1}, {"sku": "A", "quantity": 1, "shopper_track_id": 2}]
+    labelled = Labelled(ids=[1, 2], finals={1: final, 2: final}, weights={1: 1.0, 2: 4.0})
+    view = {
+        1: (0.9, [{"sku": "A", "quantity": 2, "shopper_track_id": 1}]),  # same units, one line for the group
+        2: (0.8, [{"sku": "A", "quantity": 1, "shopper_track_id": 1}]),  # one unit short
+    }
+    ev = evidence_of(labelled, view)
+    assert ev.correct.tolist() == [True, False] and ev.weight.tolist() == [1.0, 4.0]

@@ -8,6 +8,7 @@ media queue. Nothing runs eagerly here.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
@@ -47,6 +48,14 @@ def media(settings: Any, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def worker(media: Path, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with worker_process(media, tmp_path) as proc:
+        yield proc
+
+
+@contextlib.contextmanager
+def worker_process(media: Path, tmp_path: Path, **env_extra: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `celery worker` on every product queue, on the test database (``env_extra``
+    sets the worker's own environment, e.g. settings the test changes in this process)."""
     if not settings.REDIS_URL:
         pytest.fail("This test needs REDIS_URL: it runs a real worker over Redis.")
     previous = celery_app.conf.task_always_eager
@@ -61,6 +70,7 @@ def worker(media: Path, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "JWO_ENV": "test",
         "DB_CONN_MAX_AGE": "0",
+        **env_extra,
     }
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
