@@ -17,6 +17,8 @@ reasons and nothing of it is applied.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,6 +52,8 @@ from jwo_review.store.models import Store
 
 log = logging.getLogger(__name__)
 IMPORT_BATCH = 50
+# Raise when task_payload's output changes for the same inputs, so every task is sent again.
+PAYLOAD_FORMAT = 1
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -111,6 +115,26 @@ def _tasks_to_send(connection: Connection, store: Store) -> list[AnnotationTask]
     )
 
 
+def _inputs_digest(task: AnnotationTask, *, connection: Connection, views: int, links_expire_at: datetime) -> str:
+    """A digest of what a task's Label Studio data is made from (its visit's events and
+    clips do not change once stored): equal digests mean an equal payload."""
+    body = json.dumps(
+        [
+            PAYLOAD_FORMAT,
+            task.visit_id,
+            task.auto_labels,
+            task.model_version,
+            views,
+            connection.public_url,
+            connection.service_user_id,
+            links_expire_at.timestamp(),
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
 def _push_project(
     connection: Connection,
     project: Project,
@@ -125,54 +149,53 @@ def _push_project(
     by_ls_id = {r.id: r for r in remote}
     by_ours = {int(r.data["jwo_task_id"]): r for r in remote if str(r.data.get("jwo_task_id", "")).isdigit()}
     tasks = _tasks_to_send(connection, project.store)
-    new: list[tuple[AnnotationTask, TaskPayload]] = []
+    views = store_views(project.store_id)
+    new: list[tuple[AnnotationTask, TaskPayload, str]] = []
     for n, task in enumerate(tasks, 1):
-        link = linked.get(task.pk)
-        keep_links = link is not None and link.links_expire_at - now > timedelta(hours=connection.media_link_hours / 2)
-        payload = task_payload(
-            task=task,
-            views=store_views(project.store_id),
-            media_user=connection.service_user,
-            public_url=connection.public_url,
-            links_expire_at=link.links_expire_at if link is not None and keep_links else expires,
-        )
-        if link is not None and link.ls_task_id in by_ls_id:
-            if link.data_hash == payload.digest:
-                report.add("tasks_unchanged")
-            else:
-                client.task_update(link.ls_task_id, data=payload.data)
-                client.prediction_replace(link.ls_task_id, by_ls_id[link.ls_task_id].prediction_ids, payload.prediction)
-                LinkedTask.objects.filter(pk=link.pk).update(
-                    data_hash=payload.digest,
-                    links_expire_at=expires if not keep_links else link.links_expire_at,
-                    updated_at=now,
-                )
-                report.add("tasks_updated")
-        elif task.pk in by_ours:
-            # Sent before, but our record of it was lost (a push that died before commit).
-            found = by_ours[task.pk]
-            client.task_update(found.id, data=payload.data)
-            client.prediction_replace(found.id, found.prediction_ids, payload.prediction)
-            LinkedTask.objects.update_or_create(
-                connection=connection,
-                task=task,
-                defaults={
-                    "project": project,
-                    "ls_task_id": found.id,
-                    "data_hash": payload.digest,
-                    "links_expire_at": expires,
-                    "updated_at": now,
-                },
-            )
-            report.add("tasks_adopted")
-        else:
-            new.append((task, payload))
         if progress and n % 25 == 0:
             progress("push", n, len(tasks))
+        link = linked.get(task.pk)
+        if link is not None and link.ls_task_id not in by_ls_id and task.pk not in by_ours:
+            # Deleted in Label Studio while still open here: send it again.
+            link.delete()
+            link = None
+            report.add("tasks_recreated")
+        live = link is not None and link.links_expire_at - now > timedelta(hours=connection.media_link_hours / 2)
+        until = link.links_expire_at if link is not None and live else expires
+        digest = _inputs_digest(task, connection=connection, views=views, links_expire_at=until)
+        if link is not None and link.ls_task_id in by_ls_id and link.data_hash == digest:
+            report.add("tasks_unchanged")  # nothing it is made from changed: no need to build it
+            continue
+        payload = task_payload(
+            task=task,
+            views=views,
+            media_user=connection.service_user,
+            public_url=connection.public_url,
+            links_expire_at=until,
+        )
+        found = by_ls_id.get(link.ls_task_id) if link is not None else by_ours.get(task.pk)
+        if found is None:
+            new.append((task, payload, digest))
+            continue
+        client.task_update(found.id, data=payload.data)
+        client.prediction_replace(found.id, found.prediction_ids, payload.prediction)
+        LinkedTask.objects.update_or_create(
+            connection=connection,
+            task=task,
+            defaults={
+                "project": project,
+                "ls_task_id": found.id,
+                "data_hash": digest,
+                "links_expire_at": until,
+                "updated_at": now,
+            },
+        )
+        # A task we had no record of was sent by a push cut off before its commit.
+        report.add("tasks_updated" if link is not None else "tasks_adopted")
     for start in range(0, len(new), IMPORT_BATCH):
         batch = new[start : start + IMPORT_BATCH]
         ids = client.tasks_import(
-            project.ls_project_id, [{"data": p.data, "predictions": [p.prediction]} for _, p in batch]
+            project.ls_project_id, [{"data": p.data, "predictions": [p.prediction]} for _, p, _ in batch]
         )
         if len(ids) != len(batch):
             raise LabelStudioError(f"Label Studio made {len(ids)} tasks of {len(batch)}; the next sync adopts them.")
@@ -184,12 +207,12 @@ def _push_project(
                         project=project,
                         task=task,
                         ls_task_id=ls_id,
-                        data_hash=payload.digest,
+                        data_hash=digest,
                         links_expire_at=expires,
                         pushed_at=now,
                         updated_at=now,
                     )
-                    for (task, payload), ls_id in zip(batch, ids)
+                    for (task, _, digest), ls_id in zip(batch, ids)
                 ]
             )
         report.add("tasks_created", len(batch))

@@ -247,3 +247,29 @@ def test_a_token_label_studio_refuses_is_a_field_error_and_nothing_is_saved(labe
     assert "token" in err.value.fields and "HTTP 401" in err.value.fields["token"][0]
     assert label_studio.token not in str(err.value.fields)
     assert not Connection.objects.exists()
+
+
+def test_a_task_deleted_in_label_studio_while_open_here_is_sent_again(
+    label_studio: Any, connect: Callable[..., Connection], scored_visit: VisitMaker
+) -> None:
+    (task,) = _tasks(scored_visit, 1)
+    connection = connect()
+    connection_sync(connection_id=connection.pk)
+    (r,) = _remote(label_studio, connection)
+    ls_admin(label_studio).tasks.delete(str(r.id))
+    run = connection_sync(connection_id=connection.pk)
+    assert run.counts == {"tasks_recreated": 1, "tasks_created": 1}
+    (again,) = _remote(label_studio, connection)
+    assert int(again.data["jwo_task_id"]) == task.pk and LinkedTask.objects.get(task=task).ls_task_id == again.id
+
+
+def test_a_push_cut_off_before_our_commit_is_adopted_next_time_not_duplicated(
+    label_studio: Any, connect: Callable[..., Connection], scored_visit: VisitMaker
+) -> None:
+    _tasks(scored_visit, 3)
+    connection = connect()
+    connection_sync(connection_id=connection.pk)
+    LinkedTask.objects.filter(connection=connection).delete()  # Label Studio has them; we lost the record
+    run = connection_sync(connection_id=connection.pk)
+    assert run.counts == {"tasks_adopted": 3}
+    assert len(_remote(label_studio, connection)) == 3 and LinkedTask.objects.count() == 3
