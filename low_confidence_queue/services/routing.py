@@ -139,7 +139,9 @@ def visit_route(*, visit_id: int) -> RouteResult | None:
     from low_confidence_queue.services.thresholds import store_threshold_current
 
     earned = store_threshold_current(store=visit.store, model_version=model)
-    threshold, audit_rate = earned.threshold, earned.audit_rate
+    # An admin who raises the policy's audit rate is obeyed at once; a lower one reaches a
+    # store still gathering evidence at its next refresh.
+    threshold, audit_rate = earned.threshold, max(earned.audit_rate, policy.audit_rate)
     lines = prediction_lines(prediction)
     reason, detail = "", ""
     rule = _rule_hit(lines, policy)
