@@ -51,6 +51,21 @@ def test_the_weighted_estimate_of_auto_issued_accuracy_is_unbiased_and_the_bound
     assert covered >= 188  # a 95% one-sided bound: about 190 of 200, allowing for noise
 
 
+def test_a_few_heavy_audits_that_are_right_do_not_collapse_the_bound() -> None:
+    # 2,500 visits audited at 50% (weight 2, five wrong), then a day at 2% (weight 50, all right).
+    conf = np.linspace(0.99, 1.0, 2560)
+    correct = np.ones(conf.size, bool)
+    correct[[100, 700, 1300, 1900, 2400]] = False
+    weight = np.where(np.arange(conf.size) < 2500, 2.0, 50.0)
+    before = at_threshold(Evidence(conf[:2500], correct[:2500], weight[:2500]), 0.0)
+    after = at_threshold(Evidence(conf, correct, weight), 0.0)
+    assert before["lower_bound"] >= 0.995 and after["n_eff"] >= before["n_eff"]
+    assert after["lower_bound"] >= before["lower_bound"]
+    # Kish's size, (sum w)^2 / sum w^2, would be about 1,250 here and the bound below 0.995.
+    kish = weight.sum() ** 2 / (weight**2).sum()
+    assert kish < 1300
+
+
 def test_the_loosest_threshold_meets_the_target_and_no_looser_one_does() -> None:
     conf = np.linspace(0.0, 1.0, 5001)
     correct = np.ones(conf.size, bool)
