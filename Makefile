@@ -73,7 +73,7 @@ worker: install
 beat: install
 	$(BIN)/celery -A jwo_review beat --loglevel=info
 
-bench: install-dev
+bench: install-dev labelstudio
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/clips.py
@@ -81,6 +81,7 @@ bench: install-dev
 	$(BIN)/python bench/queue.py
 	$(BIN)/python bench/annotation.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/labelstudio.py
 
 clean:
 	rm -rf $(VENV) $(LS_VENV) db.sqlite3 media staticfiles
