@@ -5,6 +5,11 @@ The batch is one scoring transaction, so the kill leaves nothing half-stored; th
 was not acknowledged (``acks_late``), so the broker delivers it again after its
 visibility timeout, and the pipeline's sweep queues the stalled visits as well. Both
 copies reach the worker; scoring and routing are idempotent, so the second is a no-op.
+
+The kill lands inside the batch's transaction every time, not after a guessed delay:
+the test holds a row lock on the batch's last visit from a connection of its own, so
+the worker's transaction (which locks the chunk's visits in id order) is open, holding
+the others, and waiting when the signal arrives.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
 import redis
 from django.conf import settings
@@ -104,12 +110,31 @@ def test_a_worker_killed_mid_batch_leaves_every_visit_scored_and_routed_once(
         broker.delete("unacked", "unacked_index")
         score_visits.delay(ids)
 
-        first = start_worker("worker-1.log")
-        log = tmp_path / "worker-1.log"
-        _wait_for(lambda: "score_visits" in log.read_text() and "received" in log.read_text(), 120, "the task")
-        time.sleep(0.3)  # into the batch: the model is loading, visits are being featurised
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
+        db = connection.settings_dict
+        blocker = psycopg2.connect(
+            dbname=db["NAME"], user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
+        )
+        try:
+            with blocker.cursor() as cur:  # psycopg2 opens a transaction: the lock holds until rollback
+                cur.execute(f"SELECT id FROM {Visit._meta.db_table} WHERE id = %s FOR UPDATE", [ids[-1]])
+            first = start_worker("worker-1.log")
+
+            def worker_waits_on_the_lock() -> bool:
+                with blocker.cursor() as cur:
+                    # Activity is read once per transaction unless the snapshot is dropped.
+                    cur.execute("SELECT pg_stat_clear_snapshot()")
+                    cur.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                    )
+                    row = cur.fetchone()
+                return bool(row and row[0])
+
+            _wait_for(worker_waits_on_the_lock, 120, "the worker's scoring transaction to reach the batch's last visit")
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        finally:
+            blocker.rollback()
+            blocker.close()
         scored_at_kill = Prediction.objects.filter(visit_id__in=ids).count()
         assert scored_at_kill < N_VISITS, "the worker finished before it was killed; the test proves nothing"
         assert Visit.objects.filter(pk__in=ids, status=VisitStatus.RECEIVED).count() == N_VISITS - scored_at_kill
