@@ -29,7 +29,13 @@ from jwo_review.store.models import Store
 from jwo_review.store.services.audit import audit_record
 from low_confidence_queue.models import VisitRouting
 from low_confidence_queue.services.policy import policy_for_store
-from low_confidence_queue.services.thresholds import Labelled, evidence_of, store_labelled, store_threshold_refresh
+from low_confidence_queue.services.thresholds import (
+    Labelled,
+    evidence_of,
+    store_labelled,
+    store_threshold_refresh,
+    view_population,
+)
 
 log = logging.getLogger(__name__)
 NOISE_SE = 2.0  # a slice regresses when the candidate is this many standard errors worse
@@ -74,18 +80,14 @@ def _slices(dataset: DatasetVersion, labelled: Labelled) -> dict[str, set[int]]:
 
 
 def _slice_regressions(
-    slices: dict[str, set[int]],
-    labelled: Labelled,
-    views: dict[str, dict[int, tuple[float, list[dict[str, Any]]]]],
-    thresholds: dict[str, float],
+    slices: dict[str, set[int]], evidence: dict[str, Evidence], thresholds: dict[str, float]
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, ids in slices.items():
-        sub = Labelled(ids=[v for v in labelled.ids if v in ids], finals=labelled.finals, weights=labelled.weights)
         figures = {}
         for side in ("active", "candidate"):
             t = thresholds[side]
-            figures[side] = at_threshold(evidence_of(sub, views[side]), t) if t <= 1.0 else None
+            figures[side] = at_threshold(evidence[side].only(ids), t) if t <= 1.0 else None
         a, c = figures["active"], figures["candidate"]
         regressed = False
         if a and c and a["estimate"] is not None and c["estimate"] is not None and a["n_eff"] and c["n_eff"]:
@@ -122,12 +124,13 @@ def candidate_judge(*, candidate: Candidate, store: Store) -> dict[str, Any]:
         "holdout_labelled": len(labelled.ids),
     }
     thresholds: dict[str, float] = {}
+    evidence: dict[str, Evidence] = {}
     for side, view in views.items():
-        evidence = evidence_of(labelled, view)
-        thresholds[side] = loosest_threshold(evidence, target)
-        conf = np.array([view[v][0] for v in routed if v in view], dtype=np.float64)
-        gate[side] = _side(evidence, thresholds[side], conf)
-    gate["slices"] = _slice_regressions(_slices(dataset, labelled), labelled, views, thresholds)
+        population = view_population(view, routed)
+        evidence[side] = evidence_of(labelled, view, population)
+        thresholds[side] = loosest_threshold(evidence[side], target)
+        gate[side] = _side(evidence[side], thresholds[side], population[0])
+    gate["slices"] = _slice_regressions(_slices(dataset, labelled), evidence, thresholds)
     a, c = gate["active"], gate["candidate"]
     checks = {
         "reviews_no_worse": c["reviews_per_1000"] <= a["reviews_per_1000"],

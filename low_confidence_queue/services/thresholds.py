@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from inference.calibration import NEVER
 from inference.datasets import dataset_examples
-from inference.evidence import Evidence, at_threshold, loosest_threshold
+from inference.evidence import Evidence, at_threshold, loosest_threshold, poststratified_weights
 from inference.models import ExampleKind, LabelledExample, ModelVersion
 from jwo_review.store.models import Store
 from jwo_review.store.services.audit import audit_record
@@ -25,6 +25,7 @@ from low_confidence_queue.models import Reason, RoutingPolicy, StoreThreshold, T
 from low_confidence_queue.services.policy import policy_for_store
 from low_confidence_queue.services.routing import threshold_for
 
+POPULATION_SAMPLE = 2000  # a store's visits a version has not scored, scored in memory to weigh its evidence
 REVIEW_SOURCES = (f"review:{Reason.LOW_CONFIDENCE}", f"review:{Reason.AUDIT}", f"review:{Reason.DISPUTE}")
 
 
@@ -79,33 +80,82 @@ def store_labelled(*, store: Store, visit_ids: Iterable[int] | None = None) -> L
     return Labelled(ids=ids, finals={v: finals[v][1] for v in ids}, weights=weights)
 
 
-def evidence_of(labelled: Labelled, view: dict[int, tuple[float, list[dict[str, Any]]]]) -> Evidence:
-    """Judge a model's view (confidence, receipt lines per visit) against the labels."""
+Population = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]  # confidences, visits each stands for
+
+
+def evidence_of(
+    labelled: Labelled, view: dict[int, tuple[float, list[dict[str, Any]]]], population: Population | None = None
+) -> Evidence:
+    """Judge a model's view (confidence, receipt lines per visit) against the labels.
+    With the store's visits (``population``, under the same model) the labelled visits are
+    post-stratified by confidence (``inference.evidence``); without, each is weighted by
+    one over its own chance of review."""
     ids = [v for v in labelled.ids if v in view]
+    confidence = np.array([view[v][0] for v in ids], dtype=np.float64)
+    if population is not None:
+        weight = poststratified_weights(confidence, population[0], population[1])
+    else:
+        weight = np.array([labelled.weights[v] for v in ids], dtype=np.float64)
     return Evidence(
-        confidence=np.array([view[v][0] for v in ids], dtype=np.float64),
+        confidence=confidence,
         correct=np.array([_line_key(view[v][1]) == _line_key(labelled.finals[v]) for v in ids], dtype=bool),
-        weight=np.array([labelled.weights[v] for v in ids], dtype=np.float64),
+        weight=weight,
+        ids=np.array(ids, dtype=np.int64),
+        audited=np.array([labelled.weights[v] > 1.0 for v in ids], dtype=bool),
     )
 
 
+def view_population(view: dict[int, tuple[float, list[dict[str, Any]]]], visit_ids: Iterable[int]) -> Population:
+    """The confidences of ``visit_ids`` in a model's view, each standing for itself."""
+    conf = np.array([view[v][0] for v in visit_ids if v in view], dtype=np.float64)
+    return conf, np.ones(conf.size)
+
+
+def store_population(*, store: Store, model_version: ModelVersion, exclude: set[int]) -> Population:
+    """The confidences ``model_version`` gives the store's routed visits (bar ``exclude``):
+    stored predictions where it made them; of the rest a fixed random sample of at most
+    ``POPULATION_SAMPLE`` scored in memory, each standing for its share of them."""
+    from inference.models import Prediction
+    from inference.services import visits_predict
+
+    routed = set(VisitRouting.objects.filter(visit__store=store).values_list("visit_id", flat=True)) - exclude
+    stored = dict(
+        Prediction.objects.filter(visit_id__in=list(routed), model_version=model_version).values_list(
+            "visit_id", "confidence"
+        )
+    )
+    missing = sorted(routed - set(stored))
+    conf = [float(c) for c in stored.values()]
+    weight = [1.0] * len(conf)
+    if missing:
+        rng = np.random.default_rng(store.pk)
+        sample = sorted(rng.choice(missing, size=min(POPULATION_SAMPLE, len(missing)), replace=False).tolist())
+        scored = visits_predict(visit_ids=sample, model_version=model_version)
+        conf += [scored[v][0] for v in sample if v in scored]
+        weight += [len(missing) / len(sample)] * (len(conf) - len(weight))
+    return np.array(conf, dtype=np.float64), np.array(weight, dtype=np.float64)
+
+
 def store_evidence(*, store: Store, model_version: ModelVersion) -> Evidence:
-    """The store's evidence under ``model_version``. A version fine-tuned on the store is
-    not judged on the visits it was trained on (its dataset's train side)."""
+    """The store's evidence under ``model_version``, post-stratified on the store's visits.
+    A version fine-tuned on the store is not judged on the visits it was trained on (its
+    dataset's train side), and those do not count among the store's visits either."""
     from inference.services import visits_predict  # torch: only where evidence is computed
 
     labelled = store_labelled(store=store)
     dataset = model_version.dataset_version
+    trained: set[int] = set()
     if dataset is not None:
         trained = {int(r["visit_id"]) for r in dataset_examples(dataset, split="train")}
         labelled = Labelled(
             ids=[v for v in labelled.ids if v not in trained], finals=labelled.finals, weights=labelled.weights
         )
-    return evidence_of(labelled, visits_predict(visit_ids=labelled.ids, model_version=model_version))
+    population = store_population(store=store, model_version=model_version, exclude=trained)
+    return evidence_of(labelled, visits_predict(visit_ids=labelled.ids, model_version=model_version), population)
 
 
 def _evidence_summary(evidence: Evidence, threshold: float, policy: RoutingPolicy) -> dict[str, Any]:
-    n_audits = int(np.sum(evidence.weight > 1.0))
+    n_audits = int(np.sum(evidence.audited)) if evidence.audited is not None else 0
     return {
         "reviews": int(evidence.size - n_audits),
         "audits": n_audits,

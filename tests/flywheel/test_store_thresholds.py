@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from inference.calibration import clopper_pearson_lower
-from inference.evidence import Evidence, at_threshold, loosest_threshold
+from inference.evidence import Evidence, at_threshold, loosest_threshold, poststratified_weights
 from inference.models import ModelVersion
 from jwo_review.store.models import AuditLogEntry, Store
 from jwo_review.store.services.receipts import LineSpec
@@ -51,19 +51,63 @@ def test_the_weighted_estimate_of_auto_issued_accuracy_is_unbiased_and_the_bound
     assert covered >= 188  # a 95% one-sided bound: about 190 of 200, allowing for noise
 
 
-def test_a_few_heavy_audits_that_are_right_do_not_collapse_the_bound() -> None:
-    # 2,500 visits audited at 50% (weight 2, five wrong), then a day at 2% (weight 50, all right).
-    conf = np.linspace(0.99, 1.0, 2560)
-    correct = np.ones(conf.size, bool)
-    correct[[100, 700, 1300, 1900, 2400]] = False
-    weight = np.where(np.arange(conf.size) < 2500, 2.0, 50.0)
-    before = at_threshold(Evidence(conf[:2500], correct[:2500], weight[:2500]), 0.0)
-    after = at_threshold(Evidence(conf, correct, weight), 0.0)
-    assert before["lower_bound"] >= 0.995 and after["n_eff"] >= before["n_eff"]
-    assert after["lower_bound"] >= before["lower_bound"]
-    # Kish's size, (sum w)^2 / sum w^2, would be about 1,250 here and the bound below 0.995.
-    kish = weight.sum() ** 2 / (weight**2).sum()
-    assert kish < 1300
+def _store_days(
+    rng: np.random.Generator, days: list[tuple[float, float]], per_day: int, accuracy: Any
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Simulated days of one store: (threshold, audit rate) per day; returns every visit's
+    confidence, whether its receipt is right, whether it was labelled, and its own weight."""
+    confs, rights, seens, weights = [], [], [], []
+    for threshold, rate in days:
+        conf = 1 - rng.beta(1, 40, per_day)
+        right = rng.uniform(size=per_day) < accuracy(conf)
+        audited = (conf >= threshold) & (rng.uniform(size=per_day) < rate)
+        confs.append(conf)
+        rights.append(right)
+        seens.append((conf < threshold) | audited)
+        weights.append(np.where(conf < threshold, 1.0, 1.0 / rate))
+    return np.concatenate(confs), np.concatenate(rights), np.concatenate(seens), np.concatenate(weights)
+
+
+def test_audits_of_every_day_count_alike_once_pooled_by_confidence() -> None:
+    # Two days auditing half of the confident visits, then two at 2%: per-visit weights of
+    # 2 and 50 in one confidence range collapse Kish's size; pooled by confidence they do not.
+    rng = np.random.default_rng(5)
+    days = [(0.98, 0.5), (0.98, 0.5), (0.975, 0.02), (0.975, 0.02)]
+    conf, right, seen, own = _store_days(rng, days, 3000, lambda c: np.where(c > 0.97, 0.9995, 0.97))
+    pooled = Evidence(conf[seen], right[seen], poststratified_weights(conf[seen], conf))
+    per_visit = Evidence(conf[seen], right[seen], own[seen])
+    first_two = Evidence(conf[:6000][seen[:6000]], right[:6000][seen[:6000]], own[:6000][seen[:6000]])
+    assert at_threshold(per_visit, 0.975)["n_eff"] < at_threshold(first_two, 0.975)["n_eff"]  # the collapse
+    here = at_threshold(pooled, 0.975)
+    assert here["n_eff"] >= at_threshold(first_two, 0.975)["n_eff"]
+    # The pooled weights still stand for the store's visits: their sum is its visit count above t.
+    above = pooled.confidence >= 0.975
+    assert float(pooled.weight[above].sum()) == pytest.approx(float((conf >= 0.975).sum()), rel=0.02)
+    assert here["estimate"] == pytest.approx(float(right[conf >= 0.975].mean()), abs=0.002)
+
+
+def test_a_few_right_audits_do_not_hide_the_errors_of_a_reviewed_band() -> None:
+    # The run that went wrong: a fully reviewed band under the old threshold with 4% wrong,
+    # and above it 5,000 visits of which 2% were audited, all right. Auto-issuing from the
+    # band's bottom would be about 99.2% right; the evidence must not allow it.
+    rng = np.random.default_rng(8)
+    band = rng.uniform(0.95, 0.975, 1000)
+    top = rng.uniform(0.975, 1.0, 5000)
+    conf = np.concatenate([band, top])
+    right = np.concatenate([np.arange(1000) % 25 != 0, np.ones(5000, bool)])
+    seen = np.concatenate([np.ones(1000, bool), rng.uniform(size=5000) < 0.02])
+    ev = Evidence(conf[seen], right[seen], poststratified_weights(conf[seen], conf))
+    at_band = at_threshold(ev, 0.95)
+    assert at_band["estimate"] == pytest.approx(float(right.mean()), abs=0.002)
+    assert at_band["lower_bound"] < 0.995
+    assert loosest_threshold(ev, 0.995) >= 0.975
+
+
+def test_each_labelled_visit_stands_for_at_least_itself() -> None:
+    labelled = np.array([0.99, 0.98, 0.5])
+    weights = poststratified_weights(labelled, np.array([0.99]), group=1)
+    assert weights.tolist() == [1.0, 1.0, 1.0]
+    assert poststratified_weights(np.array([]), np.array([0.3])).size == 0
 
 
 def test_the_loosest_threshold_meets_the_target_and_no_looser_one_does() -> None:
