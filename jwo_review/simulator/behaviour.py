@@ -131,7 +131,10 @@ class VisitPlan:
         return [p for p in self.people if p.role == "shopper"]
 
 
-class _Planner:
+class Planner:
+    """Drawing helpers for one visit's reality (products, unit weights, where people
+    stand, walks); generated and scripted visits both plan with it."""
+
     def __init__(self, scenario: Scenario, rng: np.random.Generator) -> None:
         self.s = scenario
         self.rng = rng
@@ -242,7 +245,7 @@ def _choice(rng: np.random.Generator, dist: dict[int, float]) -> int:
 
 def plan_visit(scenario: Scenario, rng: np.random.Generator) -> VisitPlan:
     """Reality for one visit: who is there, what they touch, when, and the hard cases."""
-    pl = _Planner(scenario, rng)
+    pl = Planner(scenario, rng)
     rates = scenario.hard_cases
     cases: set[str] = set()
     for name in HARD_CASES:
@@ -336,7 +339,7 @@ def plan_visit(scenario: Scenario, rng: np.random.Generator) -> VisitPlan:
     return plan
 
 
-def _inspect_and_return(pl: _Planner, plan: VisitPlan, person: Person, t: float, *, wrong_plate: bool) -> float:
+def _inspect_and_return(pl: Planner, plan: VisitPlan, person: Person, t: float, *, wrong_plate: bool) -> float:
     s = pl.s
     sku = pl.product()
     plate = s.plates[s.sku_plates[sku][int(pl.rng.integers(len(s.sku_plates[sku])))]]
@@ -373,7 +376,7 @@ def _inspect_and_return(pl: _Planner, plan: VisitPlan, person: Person, t: float,
 
 
 def _visitor(
-    pl: _Planner,
+    pl: Planner,
     plan: VisitPlan,
     role: str,
     near: tuple[float, float],
@@ -395,7 +398,7 @@ def _visitor(
     return person
 
 
-def _hand_over(pl: _Planner, plan: VisitPlan, ours: list[Interaction]) -> None:
+def _hand_over(pl: Planner, plan: VisitPlan, ours: list[Interaction]) -> None:
     giver_pick = ours[int(pl.rng.integers(len(ours)))]
     giver = next(p for p in plan.group if p.track_id == giver_pick.track_id)
     taker = next(p for p in plan.group if p is not giver)
@@ -416,7 +419,7 @@ def _hand_over(pl: _Planner, plan: VisitPlan, ours: list[Interaction]) -> None:
     giver_pick.case = giver_pick.case or "hand_over"
 
 
-def _crowding(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
+def _crowding(pl: Planner, plan: VisitPlan, ours: Interaction) -> None:
     s = pl.s
     plate = s.plates[ours.plate]
     roll = pl.rng.random()
@@ -462,7 +465,7 @@ def _crowding(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
         plan.interactions.append(back)
 
 
-def _restock(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
+def _restock(pl: Planner, plan: VisitPlan, ours: Interaction) -> None:
     s = pl.s
     if pl.rng.random() < 0.6 and ours.sku is not None:
         sku, plate = ours.sku, s.plates[ours.plate]
@@ -489,7 +492,7 @@ def _restock(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
     plan.stops.append((staff.track_id, plate.fixture, t - 1.0, t + 6.0, *stand))
 
 
-def _lean(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
+def _lean(pl: Planner, plan: VisitPlan, ours: Interaction) -> None:
     s = pl.s
     plate = s.plates[ours.plate]
     if pl.rng.random() < 0.5:
@@ -517,7 +520,7 @@ def _lean(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
     ours.case = ours.case or "lean"
 
 
-def _swap(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
+def _swap(pl: Planner, plan: VisitPlan, ours: Interaction) -> None:
     companions = [p for p in plan.group if p.track_id != ours.track_id]
     if companions and pl.rng.random() < 0.5:
         partner = companions[int(pl.rng.integers(len(companions)))]
@@ -541,7 +544,7 @@ def _swap(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
     ours.case = ours.case or "identity_swap"
 
 
-def _occlusion(pl: _Planner, plan: VisitPlan, ours: Interaction) -> None:
+def _occlusion(pl: Planner, plan: VisitPlan, ours: Interaction) -> None:
     s = pl.s
     plate = s.plates[ours.plate]
     camera = min(s.cameras.values(), key=lambda c: (math.hypot(c.x_m - plate.x_m, c.y_m - plate.y_m), c.code))

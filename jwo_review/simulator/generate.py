@@ -37,6 +37,8 @@ An event whose change no true interaction explains (a lean that settled, vibrati
 labelled ``noise``; one that merged several interactions takes the label of the
 largest of them (quantities added when they are the same product, action and person).
 The same (scenario, n, seed, start) gives byte-identical payloads and truths.
+``sense_visit`` and ``visit_record`` turn any plan into a payload and truth, so scripted
+visits (``jwo_review.simulator.scripted``) are sensed by the same code.
 """
 
 from __future__ import annotations
@@ -231,22 +233,42 @@ def _streams_payload(
     return {"hz": hz, "t0": round(i0 / hz, 4), "plates": plates}
 
 
-def simulate_visit(scenario: Scenario, *, seed: int, index: int, streams: bool = True) -> SimVisit:
-    """Visit number ``index`` of the run ``seed``; independent of every other index."""
-    rng = _rng(scenario, seed, index)
-    plan = plan_visit(scenario, rng)
+@dataclass(frozen=True)
+class SensedVisit:
+    """What the store's sensors made of a plan: detected weight events, the 60 Hz plate
+    streams they were detected in, and the vision events."""
+
+    board: PlateBoard
+    plate_streams: dict[str, NDArray[Any]]
+    events: list[DetectedEvent]
+    vision: list[dict[str, Any]]
+
+
+def sense_visit(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator) -> SensedVisit:
+    """Run a plan through the plates' physics, the event detector and the cameras."""
     board = _physics(scenario, plan, rng)
     plate_streams = board.synthesise(rng)
     events = detect_events(plate_streams, hz=board.hz, t0=0.0, plates=scenario.plates, cfg=scenario.detector)
     events = [e for e in events if e.t_start >= 0.0 and e.t_end <= plan.duration_s]
     vision = vision_events(scenario, plan, rng)
-    start = datetime.fromisoformat(scenario.traffic["start"])
-    entered = start + timedelta(
-        seconds=round(index * float(scenario.traffic["arrival_gap_s"]) + float(rng.uniform(0, 20)), 3)
-    )
+    return SensedVisit(board=board, plate_streams=plate_streams, events=events, vision=vision)
+
+
+def visit_record(
+    scenario: Scenario,
+    plan: VisitPlan,
+    sensed: SensedVisit,
+    rng: np.random.Generator,
+    *,
+    client_id: str,
+    entered: datetime,
+    streams: bool,
+) -> SimVisit:
+    """The ingest payload and the ground truth of a planned and sensed visit (draws the
+    visit code and the tracker's jitter from ``rng``)."""
+    events = sensed.events
     exited = entered + timedelta(seconds=plan.duration_s)
     code = "".join(CODE_ALPHABET[int(i)] for i in rng.integers(0, len(CODE_ALPHABET), 6))
-    client_id = f"sim-{scenario.name}-{seed}-{index:06d}"
     shoppers = [{"track_id": p.track_id, "track": shopper_track(p.at, plan.duration_s, rng)} for p in plan.group]
     payload: dict[str, Any] = {
         "client_visit_id": client_id,
@@ -256,8 +278,8 @@ def simulate_visit(scenario: Scenario, *, seed: int, index: int, streams: bool =
         "exited_at": exited.isoformat().replace("+00:00", "Z"),
         "shoppers": shoppers,
         "weight_events": [e.payload() for e in events],
-        "vision_events": vision,
-        "plate_streams": _streams_payload(board, plate_streams, events, plan) if streams else None,
+        "vision_events": sensed.vision,
+        "plate_streams": _streams_payload(sensed.board, sensed.plate_streams, events, plan) if streams else None,
     }
     truth: dict[str, Any] = {
         "client_visit_id": client_id,
@@ -295,6 +317,19 @@ def simulate_visit(scenario: Scenario, *, seed: int, index: int, streams: bool =
         "detector": _detector_stats(events, [a for a in plan.interactions]),
     }
     return SimVisit(payload=payload, truth=truth)
+
+
+def simulate_visit(scenario: Scenario, *, seed: int, index: int, streams: bool = True) -> SimVisit:
+    """Visit number ``index`` of the run ``seed``; independent of every other index."""
+    rng = _rng(scenario, seed, index)
+    plan = plan_visit(scenario, rng)
+    sensed = sense_visit(scenario, plan, rng)
+    start = datetime.fromisoformat(scenario.traffic["start"])
+    entered = start + timedelta(
+        seconds=round(index * float(scenario.traffic["arrival_gap_s"]) + float(rng.uniform(0, 20)), 3)
+    )
+    client_id = f"sim-{scenario.name}-{seed}-{index:06d}"
+    return visit_record(scenario, plan, sensed, rng, client_id=client_id, entered=entered, streams=streams)
 
 
 def simulate_visits(
