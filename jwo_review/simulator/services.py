@@ -83,3 +83,10 @@ def simulation_ingest(
     if pending:
         flush()
     return out
+
+
+@transaction.atomic
+def script_ingest(*, scenario: Scenario, visits: list[SimVisit], seed: int) -> list[IngestResult]:
+    """Ingest a script's visits all or nothing: a replayed case is only useful whole, so
+    a visit the ingest refuses leaves none of the script's visits stored."""
+    return simulation_ingest(scenario=scenario, visits=visits, seed=seed)

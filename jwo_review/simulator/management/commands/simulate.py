@@ -1,9 +1,13 @@
-"""``manage.py simulate --scenario NAME_OR_PATH --visits N --seed S``.
+"""``manage.py simulate --scenario NAME_OR_PATH --visits N --seed S``, or ``--script FILE``.
 
 Ingests simulated visits through ``visits_ingest`` (as the API does), or with
 ``--export PATH`` writes their API payloads as JSON Lines instead; ``--truth PATH``
 writes the ground truth the same way. ``--report`` adds the event detector's precision
 and recall per hard case; ``--json`` ends the output with one JSON object.
+
+``--script FILE`` replays the visits a script file lists (see
+``jwo_review.simulator.scripted``) instead of generating them: the whole file is checked
+first, and a script is ingested all or nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
@@ -21,18 +26,21 @@ from tqdm import tqdm
 from jwo_review.errors import InvalidInput
 from jwo_review.simulator.generate import SimVisit, simulate_visits
 from jwo_review.simulator.report import RunReport
-from jwo_review.simulator.scenario import ScenarioError, load_scenario
-from jwo_review.simulator.services import simulation_ingest
+from jwo_review.simulator.scenario import Scenario, ScenarioError, load_scenario
+from jwo_review.simulator.scripted import ScriptError, load_script, simulate_script
+from jwo_review.simulator.services import script_ingest, simulation_ingest
 
 
 class Command(BaseCommand):
     help = "Simulate store visits and ingest them (or export them as JSON Lines)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--scenario", default="default", help="default, busy, new_format or a YAML file.")
-        parser.add_argument("--visits", type=int, default=100)
-        parser.add_argument("--seed", type=int, default=None, help="Defaults to the scenario's seed.")
-        parser.add_argument("--start", type=int, default=0, help="First visit index (to extend a run).")
+        source = parser.add_mutually_exclusive_group()
+        source.add_argument("--scenario", default="default", help="default, busy, new_format or a YAML file.")
+        source.add_argument("--script", type=Path, default=None, help="Replay the visits a script file lists.")
+        parser.add_argument("--visits", type=int, default=None, help="How many visits to generate (default 100).")
+        parser.add_argument("--seed", type=int, default=None, help="Defaults to the scenario's (or script's) seed.")
+        parser.add_argument("--start", type=int, default=None, help="First visit index (to extend a run).")
         parser.add_argument("--export", type=Path, default=None, help="Write payloads here instead of ingesting.")
         parser.add_argument("--truth", type=Path, default=None, help="Write the ground truth here (JSON Lines).")
         parser.add_argument("--no-streams", action="store_true", help="Leave the raw plate streams out.")
@@ -41,17 +49,34 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["visits"] < 1:
-            raise CommandError("--visits must be at least 1.")
-        try:
-            scenario = load_scenario(options["scenario"])
-        except ScenarioError as exc:
-            raise CommandError(f"Scenario error in {exc}") from None
-        seed = scenario.seed if options["seed"] is None else options["seed"]
+        if options["script"] is not None:
+            if options["visits"] is not None or options["start"] is not None:
+                raise CommandError("--visits and --start are for generated visits; a script lists its own visits.")
+            try:
+                script = load_script(options["script"])
+            except ScriptError as exc:
+                raise CommandError(f"Script error in {options['script']}: {exc}") from None
+            scenario = script.scenario
+            seed = script.seed if options["seed"] is None else options["seed"]
+            # Simulated up front: a script is small, and ingesting it is all or nothing.
+            visits: Iterable[SimVisit] = list(simulate_script(script, seed=seed, streams=not options["no_streams"]))
+            total, what = len(script.visits), f"script {script.name!r}"
+        else:
+            visits_wanted = 100 if options["visits"] is None else options["visits"]
+            if visits_wanted < 1:
+                raise CommandError("--visits must be at least 1.")
+            try:
+                scenario = load_scenario(options["scenario"])
+            except ScenarioError as exc:
+                raise CommandError(f"Scenario error in {exc}") from None
+            seed = scenario.seed if options["seed"] is None else options["seed"]
+            start = options["start"] or 0
+            visits = simulate_visits(scenario, visits_wanted, seed, start=start, streams=not options["no_streams"])
+            total, what = visits_wanted, f"scenario {scenario.name!r}"
         report = RunReport()
         started = time.perf_counter()
         bar = tqdm(
-            total=options["visits"],
+            total=total,
             desc=f"simulate {scenario.name}",
             unit="visit",
             file=sys.stderr,
@@ -72,21 +97,11 @@ class Command(BaseCommand):
                         truth.write(json.dumps(visit.truth, sort_keys=True, separators=(",", ":")) + "\n")
                 bar.update(len(batch))
 
-            visits = simulate_visits(
-                scenario, options["visits"], seed, start=options["start"], streams=not options["no_streams"]
-            )
             if export is not None:
                 for visit in visits:
                     record([visit])
             else:
-                try:
-                    results = simulation_ingest(
-                        scenario=scenario, visits=visits, seed=seed, on_batch=lambda batch, _results: record(batch)
-                    )
-                except InvalidInput as exc:
-                    detail = getattr(exc, "fields", "")
-                    raise CommandError(f"Ingest refused a simulated visit: {exc} {detail}") from None
-                created = sum(r.created for r in results)
+                created = self._ingest(scenario, visits, seed, record, whole=options["script"] is not None)
         bar.close()
         elapsed = time.perf_counter() - started
         where = (
@@ -97,10 +112,33 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(
-            f"Simulated {report.visits} visits of scenario {scenario.name!r} (seed {seed}) in "
+            f"Simulated {report.visits} visits of {what} (seed {seed}) in "
             f"{elapsed:.1f} s, {report.visits / max(elapsed, 1e-9):.1f} visits/s; {where}."
         )
         for line in report.summary_lines(with_detector=options["report"]):
             self.stdout.write(line)
         if options["json"]:
             self.stdout.write(json.dumps(report.as_json(), sort_keys=False))
+
+    @staticmethod
+    def _ingest(
+        scenario: Scenario,
+        visits: Iterable[SimVisit],
+        seed: int,
+        record: Callable[[list[SimVisit]], None],
+        *,
+        whole: bool,
+    ) -> int:
+        """Ingest through ``visits_ingest``; ``whole`` stores all the visits or none."""
+        try:
+            if whole:
+                results = script_ingest(scenario=scenario, visits=list(visits), seed=seed)
+                record(list(visits))
+            else:
+                results = simulation_ingest(
+                    scenario=scenario, visits=visits, seed=seed, on_batch=lambda batch, _results: record(batch)
+                )
+        except InvalidInput as exc:
+            detail = getattr(exc, "fields", "")
+            raise CommandError(f"Ingest refused a simulated visit: {exc} {detail}") from None
+        return sum(r.created for r in results)
