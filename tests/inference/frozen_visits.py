@@ -1,0 +1,51 @@
+"""Simulated visits frozen to a file, and one digest of everything ``featurize`` makes of them.
+
+The file holds 12 visits each of the default, busy and new_format scenarios: each
+scenario's store spec and, per visit of ``simulate_visits(load_scenario(name), 12, 1414,
+streams=False)``, the payload and the truth fields labels read (``event_labels``,
+``interactions``), written by the simulator at bb123c8, when the featuriser got its
+column schema. Freezing the payloads keeps
+the digest about featurisation only: the simulator may change its visits on purpose
+(correlated views, new scenarios) without touching this test.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inference.context import context_from_spec
+from inference.features import VisitFeatures, featurize
+
+FROZEN = Path(__file__).parent / "data" / "featurize_visits.json.gz"
+ARRAYS = ("events", "vision", "tracks", "pq", "pq_mask", "track_pairs", "is_group", "y_action", "y_pq", "y_track")
+
+
+def frozen_features() -> list[VisitFeatures]:
+    """Every frozen visit featurised with its labels, scenario by scenario in file order."""
+    with gzip.open(FROZEN, "rb") as fh:
+        data: dict[str, Any] = json.loads(fh.read())
+    out: list[VisitFeatures] = []
+    for name in sorted(data["scenarios"]):
+        scenario = data["scenarios"][name]
+        ctx = context_from_spec(scenario["store_spec"])
+        out += [featurize(v["payload"], ctx, v["truth"]) for v in scenario["visits"]]
+    return out
+
+
+def features_digest(features: list[VisitFeatures]) -> str:
+    """SHA-256 over every array's dtype, shape and bytes and every list the scorer reads."""
+    h = hashlib.sha256()
+    for f in features:
+        for name in ARRAYS:
+            array = np.ascontiguousarray(getattr(f, name))
+            h.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
+            h.update(array.tobytes())
+        lists = [f.candidates, f.track_ids, f.event_order, f.plates, f.meta]
+        h.update(json.dumps(lists, sort_keys=True).encode())
+    return h.hexdigest()
