@@ -12,6 +12,7 @@ that ``jwo_review.store.services.layout.store_load_spec`` accepts; for ``default
 File shape (every section but ``name`` and ``store`` has defaults)::
 
     name: default
+    extends: default                   # optional: start from another scenario (see load_scenario)
     seed: 7
     store: {builtin: aim3s}            # or an inline layout, see new_format.yaml
     traffic: {duration_s: [35, 140], basket_size: {0: 0.04, 1: 0.34, ...}, group_size: {2: 0.8, 3: 0.2},
@@ -20,7 +21,8 @@ File shape (every section but ``name`` and ``store`` has defaults)::
     physics: {hz: 60, noise_std_g: [1.0, 3.0], drift_g_per_s: 0.03, straddle_rate: 0.15, ...}
     detector: {window_s: 0.5, plate_threshold_g: 5.0, shelf_threshold_g: 10.0, stable_std_factor: 3.0, ...}
     vision: {miss_rate: 0.04, occluded_miss_rate: 0.45, true_logit: [3.2, 0.8], family_logit: [0.9, 0.9], ...,
-              max_views: 0}       # views per reach: 0 = every camera whose footprint covers the plate
+              max_views: 0,       # views per reach: 0 = every camera whose footprint covers the plate
+              shared_confusion: 0.0}   # share of a reach's product confusion all its views share, 0..1
 """
 
 from __future__ import annotations
@@ -92,8 +94,12 @@ DEFAULT_VISION: dict[str, Any] = {
 # Multi-view settings, kept out of DEFAULT_VISION so that a scenario which leaves them out
 # keeps its fingerprint (and so its visits' seeds and ground truth). ``max_views`` caps the
 # cameras reporting one reach (0: every camera whose footprint covers the plate);
-# ``distance_flatten`` is how much flatter a view's logits are at the edge of its footprint.
-VISION_VIEW_DEFAULTS: dict[str, Any] = {"max_views": 0, "distance_flatten": 0.5}
+# ``distance_flatten`` is how much flatter a view's logits are at the edge of its footprint;
+# ``shared_confusion`` is the share of each product logit's noise variance that belongs to the
+# reach and is the same in all its views (the correlation of two views' scores): 0 draws every
+# view's confusion independently, 1 confuses every view the same way. Occlusion, misses,
+# distance and localisation stay per view whatever it is.
+VISION_VIEW_DEFAULTS: dict[str, Any] = {"max_views": 0, "distance_flatten": 0.5, "shared_confusion": 0.0}
 
 
 class ScenarioError(ValueError):
@@ -230,7 +236,8 @@ def _merge_section(
         raise ScenarioError(where, "must be a mapping.")
     unknown = sorted(set(raw) - set(defaults) - set(optional or {}))
     if unknown:
-        raise ScenarioError(f"{where}.{unknown[0]}", f"unknown setting; known: {', '.join(sorted(defaults))}.")
+        known = ", ".join(sorted({*defaults, *(optional or {})}))
+        raise ScenarioError(f"{where}.{unknown[0]}", f"unknown setting; known: {known}.")
     merged = copy.deepcopy(defaults)
     merged.update(raw)
     return merged
@@ -302,6 +309,7 @@ def _check_vision(vision: dict[str, Any]) -> None:
     _number(vision["position_noise_m"], "vision.position_noise_m", 0.0, 2.0)
     _number(vision.get("max_views", 0), "vision.max_views", 0, 50)
     _number(vision.get("distance_flatten", 0.5), "vision.distance_flatten", 0.0, 0.9)
+    _number(vision.get("shared_confusion", 0.0), "vision.shared_confusion", 0.0, 1.0)
 
 
 def _inline_store(raw: dict[str, Any]) -> dict[str, Any]:
@@ -527,11 +535,16 @@ def scenario_from_dict(data: Any, *, source: str = "<dict>") -> Scenario:
     return scenario
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load ``default``/``busy``/``new_format`` (files kept in the repo) or a YAML/JSON path."""
+SETTING_SECTIONS = ("traffic", "hard_cases", "physics", "detector", "vision")
+"""Sections a scenario that ``extends`` another merges setting by setting; the rest replace."""
+
+
+def _scenario_path(name_or_path: str | Path, beside: Path | None = None) -> Path:
+    """The file a scenario name or path means; a relative path given inside a scenario file
+    (``beside`` its folder) is read from that folder."""
     candidate = Path(name_or_path)
     if candidate.suffix.lower() in {".yaml", ".yml", ".json"} or candidate.exists():
-        path = candidate
+        path = beside / candidate if beside is not None and not candidate.is_absolute() else candidate
     else:
         path = SCENARIO_DIR / f"{name_or_path}.yaml"
         if not path.exists():
@@ -539,8 +552,43 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             raise ScenarioError("scenario", f"no scenario {str(name_or_path)!r}; known: {known}, or give a file path.")
     if not path.exists():
         raise ScenarioError("scenario", f"file {str(path)!r} does not exist.")
+    return path
+
+
+def _read_document(path: Path, chain: tuple[Path, ...] = ()) -> Any:
+    """The parsed file, laid over the scenario its ``extends`` names, if any."""
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise ScenarioError("scenario", f"{path.name} is not valid YAML: {exc}") from None
-    return scenario_from_dict(data, source=str(path))
+    if not isinstance(data, dict) or "extends" not in data:
+        return data
+    parent = data.pop("extends")
+    if not isinstance(parent, str):
+        raise ScenarioError("extends", f"must name a scenario or a file, got {parent!r}.")
+    try:
+        base_path = _scenario_path(parent, beside=path.parent)
+    except ScenarioError as exc:
+        raise ScenarioError("extends", exc.message) from None
+    chain = (*chain, path.resolve())
+    if base_path.resolve() in chain:
+        raise ScenarioError("extends", f"{parent!r} extends {path.name} again; scenarios extend in a line, not a loop.")
+    merged = _read_document(base_path, chain)
+    if not isinstance(merged, dict):
+        raise ScenarioError("extends", f"{parent!r} does not hold a scenario mapping.")
+    for key, value in data.items():
+        if key in SETTING_SECTIONS and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load ``default``/``busy``/``new_format`` (files kept in the repo) or a YAML/JSON path.
+
+    A file may start from another scenario with ``extends: NAME_OR_PATH``: its setting
+    sections (traffic, hard cases, physics, detector, vision) change only the settings it
+    gives, and its name, description, seed and store replace the base's."""
+    path = _scenario_path(name_or_path)
+    return scenario_from_dict(_read_document(path), source=str(path))

@@ -9,14 +9,18 @@ two people's identities their hands are reported under each other's track ids.
 
 Each shelf is seen by several overhead cameras, each running its own detector, so one
 reach gives one hand-in-shelf detection per camera whose footprint covers the plate:
-independent classifier noise, misses and occlusion per view, and a farther camera
-(seeing the plate at a slant, at the edge of its field of view) reports lower
-confidence and flatter scores.
+misses and occlusion per view, and a farther camera (seeing the plate at a slant, at
+the edge of its field of view) reports lower confidence and flatter scores. The
+classifier's confusion is per view too unless the scenario's ``vision.shared_confusion``
+says otherwise: that share of it belongs to the reach (the pack in the hand, its
+look-alike packaging, the face turned up) and is the same in every view, so views of
+an ambiguous pack tend to name the same wrong look-alike, as real views of one hand do.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -61,13 +65,24 @@ def _occluded(plan: VisitPlan, camera: str, t0: float, t1: float) -> bool:
     return any(o.camera == camera and o.t <= t1 and t0 <= o.t_end for o in plan.occlusions)
 
 
-def product_scores(
-    scenario: Scenario, rng: np.random.Generator, sku: str, plate: str, occluded: bool, sharpness: float = 1.0
-) -> dict[str, float]:
-    """Softmax scores over the products a classifier would consider at ``plate``: the true
-    one, its look-alike family, and what is faced nearby; the top ``top_k`` are kept.
-    ``sharpness`` below 1 flattens the logits (a camera seeing the plate from afar)."""
-    cfg = scenario.vision
+# Spawn key of the stream a reach's shared confusion is drawn from: a child of the visit's
+# seed, not of its generator's state, so drawing it never moves the per-view draws.
+_SHARED_STREAM_KEY = 0x5643
+
+
+def shared_stream(rng: np.random.Generator) -> np.random.Generator:
+    """A generator for what all views of a reach share, derived from the seed ``rng`` was
+    made from; the same seed gives the same stream, and ``rng`` itself is not touched."""
+    seq = rng.bit_generator.seed_seq
+    if not isinstance(seq, np.random.SeedSequence):
+        raise TypeError("the visit's generator must be seeded from a SeedSequence")
+    child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, _SHARED_STREAM_KEY))
+    return np.random.Generator(np.random.PCG64(child))
+
+
+def confusable_products(scenario: Scenario, sku: str, plate: str) -> list[str]:
+    """The products a classifier weighs for a reach of ``sku`` at ``plate``: the true one
+    first, then its closest look-alikes, then the rest of what is faced nearby."""
     info = scenario.plates[plate]
     family = scenario.products[sku].family
     nearby: list[str] = []
@@ -79,8 +94,31 @@ def product_scores(
     weight = scenario.products[sku].unit_weight_g
     same = [s for s in scenario.products if family and scenario.products[s].family == family and s != sku]
     same.sort(key=lambda s: (abs(scenario.products[s].unit_weight_g - weight), s))
-    look_alikes = same[: int(cfg["look_alikes"])]
-    candidates = [sku] + [s for s in look_alikes if s not in nearby] + [s for s in nearby if s != sku]
+    look_alikes = same[: int(scenario.vision["look_alikes"])]
+    return [sku] + [s for s in look_alikes if s not in nearby] + [s for s in nearby if s != sku]
+
+
+def product_scores(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    sku: str,
+    plate: str,
+    occluded: bool,
+    sharpness: float = 1.0,
+    common: Mapping[str, float] | None = None,
+) -> dict[str, float]:
+    """Softmax scores over the products a classifier would consider at ``plate``: the true
+    one, its look-alike family, and what is faced nearby; the top ``top_k`` are kept.
+    ``sharpness`` below 1 flattens the logits (a camera seeing the plate from afar).
+
+    ``common`` holds the reach's shared standard-normal noise per candidate (see
+    ``confusable_products``); a share ``vision.shared_confusion`` of each logit's
+    variance comes from it and the rest from this view's own draw from ``rng``. Without
+    it the view is independent, drawn exactly as it always was."""
+    cfg = scenario.vision
+    family = scenario.products[sku].family
+    candidates = confusable_products(scenario, sku, plate)
+    shared = float(cfg.get("shared_confusion", VISION_VIEW_DEFAULTS["shared_confusion"]))
     logits = np.empty(len(candidates))
     for i, cand in enumerate(candidates):
         if cand == sku:
@@ -91,7 +129,13 @@ def product_scores(
             mean, std = cfg["family_logit"]
         else:
             mean, std = cfg["neighbour_logit"]
-        logits[i] = rng.normal(mean, std)
+        if common and shared > 0:
+            # One view draw per candidate, shared or not, so the other per-view draws
+            # (misses, confidence, localisation, position) stay where independent views have them.
+            own = float(rng.standard_normal())
+            logits[i] = mean + std * (math.sqrt(shared) * common[cand] + math.sqrt(1.0 - shared) * own)
+        else:
+            logits[i] = rng.normal(mean, std)
     if occluded:
         logits *= 0.6
     logits *= sharpness
@@ -111,11 +155,19 @@ def vision_events(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator)
         return round(min(max(t, 0.0), duration), 3)
 
     flatten = float(cfg.get("distance_flatten", VISION_VIEW_DEFAULTS["distance_flatten"]))
+    shared = float(cfg.get("shared_confusion", VISION_VIEW_DEFAULTS["shared_confusion"]))
+    # Independent views draw nothing from this stream, so their visits keep their bytes.
+    reach_rng = shared_stream(rng) if shared > 0 else None
     for act in plan.interactions:
         if act.sku is None:
             continue
         info = scenario.plates[act.plate]
         track_id = _swapped(plan, act.track_id, act.t_change)
+        common: dict[str, float] | None = None
+        if reach_rng is not None:
+            # Drawn for every reach, seen or missed, so one reach's misses do not move the next's.
+            candidates = confusable_products(scenario, act.sku, act.plate)
+            common = dict(zip(candidates, reach_rng.standard_normal(len(candidates)).tolist(), strict=True))
         # One detection per camera, drawn in a fixed order (nearest first) so a seed replays.
         for camera, far in cameras_seeing(scenario, info.x_m, info.y_m):
             occluded = _occluded(plan, camera.code, act.t_start, act.t_end)
@@ -147,7 +199,7 @@ def vision_events(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator)
                 "y_m": round(act.hand[1] + float(rng.normal(0, noise)), 3),
                 "confidence": round(float(confidence), 3),
                 "product_scores": product_scores(
-                    scenario, rng, act.sku, act.plate, occluded, sharpness=1.0 - flatten * far * far
+                    scenario, rng, act.sku, act.plate, occluded, sharpness=1.0 - flatten * far * far, common=common
                 ),
             }
             event["t_end"] = clip(max(event["t"], act.t_end + rng.normal(0, 0.1)))

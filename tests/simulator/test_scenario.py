@@ -63,6 +63,9 @@ def _set(doc: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
         ("default", ["store", "builtin"], "harrods", "store.builtin"),
         ("default", ["physics"], {"hz": 50}, "physics.hz"),
         ("default", ["vision"], {"miss_rate": "often"}, "vision.miss_rate"),
+        ("default", ["vision"], {"shared_confusion": 1.5}, "vision.shared_confusion"),
+        ("default", ["vision"], {"shared_confusion": "most"}, "vision.shared_confusion"),
+        ("default", ["vision"], {"shared_confusions": 0.8}, "vision.shared_confusions"),
         ("new_format", ["store", "products", 2, "unit_weight_g"], -5, "store.products[2].unit_weight_g"),
         ("new_format", ["store", "products", 0, "plates"], ["S99P1"], "store.products[0].plates[0]"),
         ("new_format", ["store", "fixtures", 1, "plates_per_shelf"], "ten", "store.fixtures[1].plates_per_shelf"),
@@ -93,3 +96,26 @@ def test_broken_yaml_is_a_scenario_error(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario(str(path))
     assert caught.value.field == "scenario"
+
+
+def test_an_extending_scenario_changes_only_the_settings_it_gives(tmp_path: Path) -> None:
+    (tmp_path / "crowded.yaml").write_text("extends: busy\nname: crowded\nhard_cases: {crowding: 0.5}\n")
+    crowded, busy = load_scenario(tmp_path / "crowded.yaml"), load_scenario("busy")
+    assert crowded.name == "crowded" and crowded.hard_cases == {**busy.hard_cases, "crowding": 0.5}
+    assert (crowded.seed, crowded.traffic, crowded.vision) == (busy.seed, busy.traffic, busy.vision)
+
+
+@pytest.mark.parametrize(
+    ("files", "says"),
+    [
+        ({"a.yaml": "extends: no-such-scenario\nname: a\n"}, "no scenario 'no-such-scenario'"),
+        ({"a.yaml": "extends: b.yaml\nname: a\n", "b.yaml": "extends: a.yaml\nname: b\n"}, "not a loop"),
+        ({"a.yaml": "extends: [default]\nname: a\n"}, "must name a scenario"),
+    ],
+)
+def test_a_wrong_extends_names_the_field(tmp_path: Path, files: dict[str, str], says: str) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(ScenarioError, match=says) as caught:
+        load_scenario(tmp_path / "a.yaml")
+    assert caught.value.field == "extends"

@@ -142,6 +142,7 @@ def test_generated_visits_are_unchanged_by_scripting() -> None:
     expected = {
         ("default", 6, 3): "188a19723c9158cf3a62ad973db4441d8ff304e7a44ead9b88277fa2b76cd09d",
         ("new_format", 3, 5): "8050edbe3807c468aaeb7fbc4ca00d8d427ab151a6f9a1225d84ce35ac7a9dc2",
+        ("busy", 4, 2): "b96fd7020d4dabe615a795033800832cb94c868bd829fa7e2000a7d513f63306",
     }
     for (name, n, seed), digest in expected.items():
         h = hashlib.sha256()
