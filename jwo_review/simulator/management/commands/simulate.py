@@ -3,7 +3,8 @@
 Ingests simulated visits through ``visits_ingest`` (as the API does), or with
 ``--export PATH`` writes their API payloads as JSON Lines instead; ``--truth PATH``
 writes the ground truth the same way. ``--report`` adds the event detector's precision
-and recall per hard case; ``--json`` ends the output with one JSON object.
+and recall per hard case and how often all camera views of a reach name the same wrong
+product; ``--json`` ends the output with one JSON object.
 
 ``--script FILE`` replays the visits a script file lists (see
 ``jwo_review.simulator.scripted``) instead of generating them: the whole file is checked
@@ -44,7 +45,9 @@ class Command(BaseCommand):
         parser.add_argument("--export", type=Path, default=None, help="Write payloads here instead of ingesting.")
         parser.add_argument("--truth", type=Path, default=None, help="Write the ground truth here (JSON Lines).")
         parser.add_argument("--no-streams", action="store_true", help="Leave the raw plate streams out.")
-        parser.add_argument("--report", action="store_true", help="Event detector precision/recall per hard case.")
+        parser.add_argument(
+            "--report", action="store_true", help="Detector precision/recall per hard case; camera-view agreement."
+        )
         parser.add_argument("--json", action="store_true", help="End with one JSON object (the summary).")
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
 
@@ -91,6 +94,8 @@ class Command(BaseCommand):
             def record(batch: list[SimVisit]) -> None:
                 for visit in batch:
                     report.add(visit.truth)
+                    if options["report"]:
+                        report.add_views(scenario, visit.payload, visit.truth)
                     if export is not None:
                         export.write(json.dumps(visit.payload, sort_keys=True, separators=(",", ":")) + "\n")
                     if truth is not None:
