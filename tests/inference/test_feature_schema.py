@@ -1,7 +1,21 @@
-"""The featuriser's output is pinned: trained weights and measured figures read these tensors."""
+"""The column schema, and the featuriser's output pinned: trained weights and measured
+figures read these tensors."""
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from inference.features import EVENT_TOKEN, PRODUCT_PAIR, SCHEMAS, TRACK_PAIR, TRACK_TOKEN, VISION_TOKEN
+from inference.features.events import EVENT_GROUPS
+from inference.features.products import PRODUCT_GROUPS
+from inference.features.schema import FeatureGroup, TokenSchema, schema_rows
+from inference.features.tracks import TRACK_GROUPS, TRACK_PAIR_GROUPS
+from inference.features.vision import VISION_GROUPS
+from inference.network import NetConfig, VisitTransformer
 from tests.inference.frozen_visits import features_digest, frozen_features
 
 # Computed from the frozen visits with the featuriser at bb123c8, before the column schema.
@@ -9,8 +23,78 @@ from tests.inference.frozen_visits import features_digest, frozen_features
 # ``inference.scoring.FEATURE_VERSION`` and retrain, then update the digest on purpose.
 FROZEN_DIGEST = "7037eb152757d255c863443cbfa3d58109bba4c1ba5989a1e3b7814242968881"
 
+# The widths trained weights were fitted to (feature version 2).
+WIDTHS = {"events": 18, "vision": 11, "tracks": 6, "pq": 15, "track_pairs": 16}
+
 
 def test_featurised_tensors_of_frozen_visits_are_bit_identical() -> None:
     features = frozen_features()
     assert len(features) == 36 and sum(len(f.events) for f in features) == 118
     assert features_digest(features) == FROZEN_DIGEST
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: s.array)
+def test_column_and_group_names_are_unique_within_a_tensor(schema: TokenSchema) -> None:
+    assert len(set(schema.columns)) == len(schema.columns)
+    assert len({g.name for g in schema.groups}) == len(schema.groups)
+
+
+def test_a_schema_with_a_repeated_column_is_refused() -> None:
+    groups = (FeatureGroup("a", ("x", "y"), ""), FeatureGroup("b", ("y",), ""))
+    with pytest.raises(ValueError, match="unique"):
+        TokenSchema("events", groups)
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: s.array)
+def test_groups_tile_the_tensor_in_schema_order(schema: TokenSchema) -> None:
+    assert [schema[c] for c in schema.columns] == list(range(schema.width))
+    start = 0
+    for group in schema.groups:
+        span = schema.span(group.name)
+        assert (span.start, span.stop) == (start, start + len(group.columns))
+        start = span.stop
+    assert start == schema.width == WIDTHS[schema.array]
+
+
+def test_widths_are_what_the_network_and_the_featuriser_use() -> None:
+    net = VisitTransformer(NetConfig(d_model=8, layers=1, heads=2, ff=8, pair_hidden=8))
+    assert net.embed_event.in_features == EVENT_TOKEN.width
+    assert net.embed_vision.in_features == VISION_TOKEN.width
+    assert net.embed_track.in_features == TRACK_TOKEN.width
+    assert net.pq_pair[0].in_features == PRODUCT_PAIR.width
+    assert net.tr_pair[0].in_features == TRACK_PAIR.width
+    f = frozen_features()[0]
+    assert all(getattr(f, s.array).shape[-1] == s.width for s in SCHEMAS)
+
+
+@pytest.mark.parametrize(
+    ("schema", "functions"),
+    [
+        (EVENT_TOKEN, EVENT_GROUPS),
+        (VISION_TOKEN, VISION_GROUPS),
+        (TRACK_TOKEN, TRACK_GROUPS),
+        (PRODUCT_PAIR, PRODUCT_GROUPS),
+        (TRACK_PAIR, TRACK_PAIR_GROUPS),
+    ],
+    ids=lambda x: x.array if isinstance(x, TokenSchema) else "",
+)
+def test_every_group_has_one_column_function(schema: TokenSchema, functions: dict[str, object]) -> None:
+    assert list(functions) == [g.name for g in schema.groups]
+
+
+def test_a_group_is_written_only_by_naming_all_its_columns() -> None:
+    row = np.zeros(EVENT_TOKEN.width, dtype=np.float32)
+    with pytest.raises(KeyError, match="weight_change"):
+        EVENT_TOKEN.write(row, "weight_change", {"direction": 1.0, "log_grams": 0.5})
+    EVENT_TOKEN.write(row, "timing", {"start": 0.25})
+    assert row[EVENT_TOKEN["start"]] == 0.25 and row.sum() == 0.25
+
+
+def test_feature_schema_command_lists_every_column_with_its_offset() -> None:
+    out = io.StringIO()
+    call_command("feature_schema", stdout=out)
+    lines = out.getvalue().splitlines()
+    rows = [tuple(line.split()) for line in lines[1:-1]]
+    assert rows == [(t, g, c, str(o)) for t, g, c, o in schema_rows()]
+    assert len(rows) == sum(WIDTHS.values())
+    assert lines[-1] == "widths: events 18, vision 11, tracks 6, pq 15, track_pairs 16"

@@ -1,0 +1,84 @@
+"""Featurising one visit (its ingest payload dict) into the model's tokens.
+
+Tokens: one per weight-change event, one per vision event, one per candidate track.
+Beside the tokens, each weight event carries two candidate sets with pair features,
+so the heads point at candidates instead of classifying over a fixed catalogue (the
+same network then works on a store with other products):
+
+- product x quantity: products faced on or near the plate, the vision classifier's
+  top products near the event (pooled over the cameras' views of the reach), the
+  catalogue's best weight matches, and (for weight coming back) products that likely
+  left a shelf earlier in the visit;
+- track: the payment group's shoppers and any other track the cameras saw.
+
+
+Every column of every tensor has a name, a group and an offset in ``schema``; print
+them with ``python manage.py feature_schema``. The package reads in pipeline order:
+``scene`` measures the visit and each weight event, ``events``, ``products``,
+``tracks`` and ``vision`` turn the measures into their schema's columns (one function
+per feature group), ``visit.featurize`` puts them together and ``labels`` adds the
+training targets.
+
+Everything is computed from the payload dict, so training reads the simulator's
+payloads directly and scoring rebuilds the same dict from stored rows
+(``inference.selectors.visit_payloads``). Nothing here depends on dict key order.
+"""
+
+from __future__ import annotations
+
+from inference.features.labels import ACTIONS, IGNORE, NOISE, PICK, PUT_BACK, RESTOCK
+from inference.features.matching import TIME_SLACK_S
+from inference.features.scene import UNKNOWN_DISTANCE_M, UNSEEN_TRACK
+from inference.features.schema import (
+    EVENT_TOKEN,
+    MAX_PRODUCTS,
+    MAX_QUANTITY,
+    MAX_TRACKS,
+    PRODUCT_PAIR,
+    SCHEMAS,
+    TRACK_PAIR,
+    TRACK_TOKEN,
+    VISION_TOKEN,
+    FeatureGroup,
+    TokenSchema,
+)
+from inference.features.vision import VISION_KINDS
+from inference.features.visit import VisitFeatures, featurize
+
+# Tensor widths under their older names.
+EVENT_FEATURES = EVENT_TOKEN.width
+VISION_FEATURES = VISION_TOKEN.width
+TRACK_FEATURES = TRACK_TOKEN.width
+PQ_FEATURES = PRODUCT_PAIR.width
+TRACK_PAIR_FEATURES = TRACK_PAIR.width
+
+__all__ = [
+    "ACTIONS",
+    "EVENT_FEATURES",
+    "EVENT_TOKEN",
+    "IGNORE",
+    "MAX_PRODUCTS",
+    "MAX_QUANTITY",
+    "MAX_TRACKS",
+    "NOISE",
+    "PICK",
+    "PQ_FEATURES",
+    "PRODUCT_PAIR",
+    "PUT_BACK",
+    "RESTOCK",
+    "SCHEMAS",
+    "TIME_SLACK_S",
+    "TRACK_FEATURES",
+    "TRACK_PAIR",
+    "TRACK_PAIR_FEATURES",
+    "TRACK_TOKEN",
+    "UNKNOWN_DISTANCE_M",
+    "UNSEEN_TRACK",
+    "VISION_FEATURES",
+    "VISION_KINDS",
+    "VISION_TOKEN",
+    "FeatureGroup",
+    "TokenSchema",
+    "VisitFeatures",
+    "featurize",
+]
