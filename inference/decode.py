@@ -21,7 +21,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from inference.features import ACTIONS, MAX_QUANTITY, NOISE, PICK, PUT_BACK, RESTOCK, VisitFeatures
+from inference.features import (
+    ACTIONS,
+    EVENT_TOKEN,
+    MAX_QUANTITY,
+    NOISE,
+    PICK,
+    PRODUCT_PAIR,
+    PUT_BACK,
+    RESTOCK,
+    TRACK_PAIR,
+    VisitFeatures,
+)
 
 
 @dataclass
@@ -93,8 +104,8 @@ def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDAr
         track_doubt.append(1.0 - float(t.max()) if n_t else 0.0)
         action_doubt.append(1.0 - float(a.max()))
         pairs = f.track_pairs[e, :n_t]
-        outsider_hands.append(float(np.sum((pairs[:, 3] > 0) & ~group)) if n_t else 0.0)
-        drift.append(float(pairs[group, 13].max()) if group.any() else 0.0)
+        outsider_hands.append(float(np.sum((pairs[:, TRACK_PAIR["hand_on_plate"]] > 0) & ~group)) if n_t else 0.0)
+        drift.append(float(pairs[group, TRACK_PAIR["id_drift"]].max()) if group.any() else 0.0)
         assignments[e] = {
             "event": f.event_order[e],
             "plate": f.plates[e],
@@ -140,9 +151,9 @@ def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDAr
         1.0 - min(product_margin),
         min(max(outsider_hands), 3.0) / 3,
         max(drift),
-        float(f.events[:, 13].max()) if n_e else 0.0,  # others within a metre of the plate
-        float(f.events[:, 9].max()) if n_e else 0.0,  # the worst unit-weight fit
-        float(f.events[:, 3].max()) if n_e else 0.0,  # the noisiest weight change
+        float(f.events[:, EVENT_TOKEN["others_within_1m"]].max()) if n_e else 0.0,
+        float(f.events[:, EVENT_TOKEN["unit_weight_fit"]].max()) if n_e else 0.0,  # the worst fit
+        float(f.events[:, EVENT_TOKEN["noise"]].max()) if n_e else 0.0,  # the noisiest weight change
     ]
     return VisitScore(
         receipt=receipt, lines=lines, raw_confidence=math.exp(log_conf), assignments=assignments, summary=summary
@@ -158,16 +169,16 @@ def baseline_probs(f: VisitFeatures) -> tuple[NDArray[Any], NDArray[Any], NDArra
     pq = np.zeros((n_e, k_q))
     track = np.zeros((n_e, max(n_t, 1)))
     for e in range(n_e):
-        grams = math.expm1(float(f.events[e, 1]) * 8)
-        taken = f.events[e, 0] > 0
+        grams = math.expm1(float(f.events[e, EVENT_TOKEN["log_grams"]]) * 8)
+        taken = f.events[e, EVENT_TOKEN["direction"]] > 0
         feats = f.pq[e]  # [K, Q, F]
-        z = feats[:, :, 0] * 4
-        on_plate = feats[:, :, 5] > 0
-        near = feats[:, :, 6] <= 0.25
+        z = feats[:, :, PRODUCT_PAIR["weight_z"]] * 4
+        on_plate = feats[:, :, PRODUCT_PAIR["faced_on_plate"]] > 0
+        near = feats[:, :, PRODUCT_PAIR["facing_distance"]] <= 0.25
         allowed = f.pq_mask[e][:, None] & (on_plate if on_plate.any() else near)
         if not allowed.any():
             allowed = np.broadcast_to(f.pq_mask[e][:, None], z.shape)
-        score = np.where(allowed, -0.5 * z**2 + 4.0 * feats[:, :, 7], -1e9)
+        score = np.where(allowed, -0.5 * z**2 + 4.0 * feats[:, :, PRODUCT_PAIR["best_view_score"]], -1e9)
         flat = score.flatten()
         probs = np.exp(flat - flat.max())
         pq[e] = probs / probs.sum()
@@ -179,9 +190,9 @@ def baseline_probs(f: VisitFeatures) -> tuple[NDArray[Any], NDArray[Any], NDArra
             action[e] = [0.0, 0.0, p_move, 1 - p_move]
         else:
             action[e] = [0.0, p_move, 0.0, 1 - p_move]
-        known = f.track_pairs[e, :n_t, 2] > 0
+        known = f.track_pairs[e, :n_t, TRACK_PAIR["located"]] > 0
         if known.any():
-            dist = f.track_pairs[e, :n_t, 1] * 3.0
+            dist = f.track_pairs[e, :n_t, TRACK_PAIR["plate_distance"]] * 3.0
             logits = np.where(known, -dist / 0.25, -1e9)
         else:
             logits = np.where(f.is_group[:n_t], 0.0, -1e9)

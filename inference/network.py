@@ -19,14 +19,14 @@ from numpy.typing import NDArray
 from torch import nn
 
 from inference.features import (
-    EVENT_FEATURES,
+    EVENT_TOKEN,
     IGNORE,
     MAX_PRODUCTS,
     MAX_QUANTITY,
-    PQ_FEATURES,
-    TRACK_FEATURES,
-    TRACK_PAIR_FEATURES,
-    VISION_FEATURES,
+    PRODUCT_PAIR,
+    TRACK_PAIR,
+    TRACK_TOKEN,
+    VISION_TOKEN,
     VisitFeatures,
 )
 
@@ -72,15 +72,15 @@ def collate(items: Sequence[VisitFeatures], *, with_labels: bool = False) -> Bat
     n_e = max(1, max(len(f.events) for f in items))
     n_v = max(1, max(len(f.vision) for f in items))
     n_t = max(1, max(len(f.tracks) for f in items))
-    ev = np.zeros((b, n_e, EVENT_FEATURES), np.float32)
+    ev = np.zeros((b, n_e, EVENT_TOKEN.width), np.float32)
     ev_m = np.zeros((b, n_e), bool)
-    vi = np.zeros((b, n_v, VISION_FEATURES), np.float32)
+    vi = np.zeros((b, n_v, VISION_TOKEN.width), np.float32)
     vi_m = np.zeros((b, n_v), bool)
-    tr = np.zeros((b, n_t, TRACK_FEATURES), np.float32)
+    tr = np.zeros((b, n_t, TRACK_TOKEN.width), np.float32)
     tr_m = np.zeros((b, n_t), bool)
-    pq = np.zeros((b, n_e, MAX_PRODUCTS, MAX_QUANTITY, PQ_FEATURES), np.float32)
+    pq = np.zeros((b, n_e, MAX_PRODUCTS, MAX_QUANTITY, PRODUCT_PAIR.width), np.float32)
     pq_m = np.zeros((b, n_e, MAX_PRODUCTS), bool)
-    tp = np.zeros((b, n_e, n_t, TRACK_PAIR_FEATURES), np.float32)
+    tp = np.zeros((b, n_e, n_t, TRACK_PAIR.width), np.float32)
     ya = np.full((b, n_e), IGNORE, np.int64)
     yp = np.full((b, n_e), IGNORE, np.int64)
     yt = np.full((b, n_e), IGNORE, np.int64)
@@ -134,17 +134,17 @@ class VisitTransformer(nn.Module):
         c = config or NetConfig()
         self.config = c
         d, h = c.d_model, c.pair_hidden
-        self.embed_event = nn.Linear(EVENT_FEATURES, d)
-        self.embed_vision = nn.Linear(VISION_FEATURES, d)
-        self.embed_track = nn.Linear(TRACK_FEATURES, d)
+        self.embed_event = nn.Linear(EVENT_TOKEN.width, d)
+        self.embed_vision = nn.Linear(VISION_TOKEN.width, d)
+        self.embed_track = nn.Linear(TRACK_TOKEN.width, d)
         self.type_embedding = nn.Parameter(torch.zeros(3, d))
         self.blocks = nn.ModuleList(EncoderBlock(d, c.heads, c.ff, c.dropout) for _ in range(c.layers))
         self.norm = nn.LayerNorm(d)
         self.action_head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 4))
-        self.pq_pair = nn.Sequential(nn.Linear(PQ_FEATURES, h), nn.GELU(), nn.Linear(h, h))
+        self.pq_pair = nn.Sequential(nn.Linear(PRODUCT_PAIR.width, h), nn.GELU(), nn.Linear(h, h))
         self.pq_event = nn.Linear(d, h)
         self.pq_out = nn.Sequential(nn.GELU(), nn.Linear(h, h), nn.GELU(), nn.Linear(h, 1))
-        self.tr_pair = nn.Sequential(nn.Linear(TRACK_PAIR_FEATURES, h), nn.GELU(), nn.Linear(h, h))
+        self.tr_pair = nn.Sequential(nn.Linear(TRACK_PAIR.width, h), nn.GELU(), nn.Linear(h, h))
         self.tr_event = nn.Linear(d, h)
         self.tr_token = nn.Linear(d, h)
         self.tr_out = nn.Sequential(nn.GELU(), nn.Linear(h, h), nn.GELU(), nn.Linear(h, 1))

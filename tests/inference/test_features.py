@@ -10,14 +10,14 @@ from django.test import override_settings
 
 from inference.context import StoreContext
 from inference.features import (
-    EVENT_FEATURES,
+    EVENT_TOKEN,
     IGNORE,
     MAX_PRODUCTS,
     MAX_QUANTITY,
     NOISE,
     PICK,
-    PQ_FEATURES,
-    TRACK_PAIR_FEATURES,
+    PRODUCT_PAIR,
+    TRACK_PAIR,
     UNSEEN_TRACK,
     featurize,
 )
@@ -32,9 +32,9 @@ def test_features_have_one_row_per_event_and_candidate(ctx: StoreContext) -> Non
     visit = make_visit(ctx, random.Random(3), 1, stranger=True)
     f = featurize(visit["payload"], ctx, visit["truth"])
     n_e = len(visit["payload"]["weight_events"])
-    assert f.events.shape == (n_e, EVENT_FEATURES)
-    assert f.pq.shape == (n_e, MAX_PRODUCTS, MAX_QUANTITY, PQ_FEATURES)
-    assert f.track_pairs.shape == (n_e, len(f.track_ids), TRACK_PAIR_FEATURES)
+    assert f.events.shape == (n_e, EVENT_TOKEN.width)
+    assert f.pq.shape == (n_e, MAX_PRODUCTS, MAX_QUANTITY, PRODUCT_PAIR.width)
+    assert f.track_pairs.shape == (n_e, len(f.track_ids), TRACK_PAIR.width)
     assert f.track_ids[0] == 1 and f.track_ids[-1] == UNSEEN_TRACK and 7 in f.track_ids
     assert f.is_group.tolist() == [tid == 1 for tid in f.track_ids]
     # Mask marks exactly the real candidates, and pair features are zero behind the mask.
@@ -64,7 +64,7 @@ def test_collate_pads_and_masks_a_batch(ctx: StoreContext) -> None:
     features = [featurize(v["payload"], ctx, v["truth"]) for v in visits]
     batch = collate(features, with_labels=True)
     n_e = max(len(f.events) for f in features)
-    assert batch.events.shape == (4, n_e, EVENT_FEATURES)
+    assert batch.events.shape == (4, n_e, EVENT_TOKEN.width)
     assert batch.event_mask.sum().item() == sum(len(f.events) for f in features)
     assert batch.track_mask.sum().item() == sum(len(f.track_ids) for f in features)
     assert batch.y_action is not None
@@ -74,8 +74,8 @@ def test_collate_pads_and_masks_a_batch(ctx: StoreContext) -> None:
 def test_empty_visit_featurises_to_empty_arrays(ctx: StoreContext) -> None:
     payload = {"shoppers": [{"track_id": 3, "track": []}], "weight_events": [], "vision_events": []}
     f = featurize(payload, ctx)
-    assert f.events.shape == (0, EVENT_FEATURES) and f.track_ids == [3, UNSEEN_TRACK]
-    assert collate([f]).events.shape == (1, 1, EVENT_FEATURES)
+    assert f.events.shape == (0, EVENT_TOKEN.width) and f.track_ids == [3, UNSEEN_TRACK]
+    assert collate([f]).events.shape == (1, 1, EVENT_TOKEN.width)
 
 
 @pytest.mark.django_db
@@ -130,22 +130,36 @@ def test_product_evidence_is_pooled_over_the_cameras_views(ctx: StoreContext) ->
     weight = ctx.products[sku].unit_weight_g
 
     def hand(camera: str, scores: dict[str, float]) -> dict[str, object]:
-        return {"kind": "hand_in_shelf", "track_id": 1, "t": 1.0, "t_end": 2.0, "fixture": info.fixture,
-                "plate": plate, "camera": camera, "x_m": info.x_m, "y_m": info.y_m, "confidence": 0.9,
-                "product_scores": scores}
+        return {
+            "kind": "hand_in_shelf",
+            "track_id": 1,
+            "t": 1.0,
+            "t_end": 2.0,
+            "fixture": info.fixture,
+            "plate": plate,
+            "camera": camera,
+            "x_m": info.x_m,
+            "y_m": info.y_m,
+            "confidence": 0.9,
+            "product_scores": scores,
+        }
 
     payload = {
         "shoppers": [{"track_id": 1, "track": [[0.0, info.x_m, info.y_m - 0.5]]}],
         "weight_events": [{"plate": plate, "t_start": 1.0, "t_end": 2.0, "delta_g": -weight, "noise_g": 1.0}],
         # One view is confidently wrong, two others name the true product.
-        "vision_events": [hand("CAM1", {other: 0.9, sku: 0.1}), hand("CAM2", {sku: 0.7, other: 0.3}),
-                          hand("CAM3", {sku: 0.6, other: 0.4})],
+        "vision_events": [
+            hand("CAM1", {other: 0.9, sku: 0.1}),
+            hand("CAM2", {sku: 0.7, other: 0.3}),
+            hand("CAM3", {sku: 0.6, other: 0.4}),
+        ],
     }
     f = featurize(payload, ctx)
     k_true, k_other = f.candidates[0].index(sku), f.candidates[0].index(other)
-    mean_true, votes_true, named_true = f.pq[0, k_true, 0, 12:15]
-    assert f.pq[0, k_other, 0, 7] == pytest.approx(0.9)  # the best single view (what the rules use)
-    assert mean_true == pytest.approx((0.1 + 0.7 + 0.6) / 3, abs=1e-5)
-    assert f.pq[0, k_other, 0, 12] == pytest.approx((0.9 + 0.3 + 0.4) / 3, abs=1e-5)
-    assert votes_true == pytest.approx(2 / 3, abs=1e-5) and f.pq[0, k_other, 0, 13] == pytest.approx(1 / 3, abs=1e-5)
-    assert named_true == pytest.approx(1.0)
+    true_row, other_row = f.pq[0, k_true, 0], f.pq[0, k_other, 0]
+    mean, votes, named = (PRODUCT_PAIR[c] for c in ("mean_view_score", "view_votes", "views_naming"))
+    assert other_row[PRODUCT_PAIR["best_view_score"]] == pytest.approx(0.9)  # the best single view (what the rules use)
+    assert true_row[mean] == pytest.approx((0.1 + 0.7 + 0.6) / 3, abs=1e-5)
+    assert other_row[mean] == pytest.approx((0.9 + 0.3 + 0.4) / 3, abs=1e-5)
+    assert true_row[votes] == pytest.approx(2 / 3, abs=1e-5) and other_row[votes] == pytest.approx(1 / 3, abs=1e-5)
+    assert true_row[named] == pytest.approx(1.0)
