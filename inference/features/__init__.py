@@ -11,13 +11,17 @@ same network then works on a store with other products):
   left a shelf earlier in the visit;
 - track: the payment group's shoppers and any other track the cameras saw.
 
+Beside them, the unexplained reaches (``reaches``): hands the cameras saw in a shelf
+that no weight event explains, one token per reach with its own product and track
+candidates, for a network that puts items on the receipt from vision.
+
 
 Every column of every tensor has a name, a group and an offset in ``schema``; print
 them with ``python manage.py feature_schema``. The package reads in pipeline order:
 ``scene`` measures the visit and each weight event, ``events``, ``products``,
 ``tracks`` and ``vision`` turn the measures into their schema's columns (one function
-per feature group), ``visit.featurize`` puts them together and ``labels`` adds the
-training targets.
+per feature group), ``reaches`` finds and measures the unexplained reaches,
+``visit.featurize`` puts them together and ``labels`` adds the training targets.
 
 Everything is computed from the payload dict, so training reads the simulator's
 payloads directly and scoring rebuilds the same dict from stored rows
@@ -26,7 +30,18 @@ payloads directly and scoring rebuilds the same dict from stored rows
 
 from __future__ import annotations
 
-from inference.features.labels import ACTIONS, IGNORE, NOISE, PICK, PUT_BACK, RESTOCK
+from inference.features.labels import (
+    ACTIONS,
+    IGNORE,
+    NOISE,
+    PICK,
+    PUT_BACK,
+    REACH_ACTIONS,
+    REACH_NONE,
+    REACH_PICK,
+    REACH_PUT_BACK,
+    RESTOCK,
+)
 from inference.features.matching import TIME_SLACK_S
 from inference.features.scene import UNKNOWN_DISTANCE_M, UNSEEN_TRACK
 from inference.features.schema import (
@@ -35,6 +50,9 @@ from inference.features.schema import (
     MAX_QUANTITY,
     MAX_TRACKS,
     PRODUCT_PAIR,
+    REACH_PRODUCT,
+    REACH_TOKEN,
+    REACH_TRACK,
     SCHEMAS,
     TRACK_PAIR,
     TRACK_TOKEN,
@@ -65,6 +83,13 @@ __all__ = [
     "PQ_FEATURES",
     "PRODUCT_PAIR",
     "PUT_BACK",
+    "REACH_ACTIONS",
+    "REACH_NONE",
+    "REACH_PICK",
+    "REACH_PRODUCT",
+    "REACH_PUT_BACK",
+    "REACH_TOKEN",
+    "REACH_TRACK",
     "RESTOCK",
     "SCHEMAS",
     "TIME_SLACK_S",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from inference.context import PlateInfo
 from inference.features.matching import hand_match
 from inference.features.scene import EventScene, VisitScene
 from inference.features.schema import Columns
@@ -25,13 +26,18 @@ def _timing(visit: VisitScene, s: EventScene) -> Columns:
     return {"start": s.t0 / visit.span}
 
 
-def _plate(visit: VisitScene, s: EventScene) -> Columns:
+def plate_columns(visit: VisitScene, info: PlateInfo) -> Columns:
+    """The ``PLATE`` group's columns: where the plate is and how many products face it."""
     return {
-        "plate_x": s.info.x_m / 10,
-        "plate_y": s.info.y_m / 10,
-        "plate_height": s.info.height_m,
-        "products_faced": len(visit.ctx.facings.get(s.plate, [])) / 5,
+        "plate_x": info.x_m / 10,
+        "plate_y": info.y_m / 10,
+        "plate_height": info.height_m,
+        "products_faced": len(visit.ctx.facings.get(info.code, [])) / 5,
     }
+
+
+def _plate(visit: VisitScene, s: EventScene) -> Columns:
+    return plate_columns(visit, s.info)
 
 
 def _catalogue_fit(visit: VisitScene, s: EventScene) -> Columns:

@@ -1,5 +1,6 @@
 """Training targets: per weight event, the action, the (product, quantity) slot and the
-track slot the simulator's truth says are right."""
+track slot the simulator's truth says are right; per unexplained reach, whether it moved
+something the scale missed, and what, how many and who."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from inference.features.matching import TIME_SLACK_S, spatial_weight
+from inference.features.reaches import EXPLAINED_WEIGHT, VIEW_GAP_S, Reach
+from inference.features.scene import VisitScene
 from inference.features.schema import MAX_QUANTITY
 
 if TYPE_CHECKING:
@@ -75,3 +79,76 @@ def attach_labels(features: VisitFeatures, truth: dict[str, Any]) -> None:
                 y_track[e_i] = len(features.track_ids) - 1
     features.y_action, features.y_pq, features.y_track = y_action, y_pq, y_track
     features.meta["missing_product"] = missing_product
+
+
+REACH_ACTIONS = ("none", "pick", "put_back")
+REACH_NONE, REACH_PICK, REACH_PUT_BACK = range(3)
+
+
+def _reach_interaction(visit: VisitScene, reach: Reach, interactions: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The true interaction behind a reach: one for a product at the reach's plate or a
+    neighbour whose hand went in within ``VIEW_GAP_S`` of the first view (nearest first)."""
+    near = [
+        (abs(float(a["t_start"]) - reach.t0), i, a)
+        for i, a in enumerate(interactions)
+        if a.get("sku") is not None
+        and a.get("plate") in visit.ctx.plates
+        and abs(float(a["t_start"]) - reach.t0) <= VIEW_GAP_S
+        and max(spatial_weight(visit.ctx, v, a["plate"]) for v in reach.views) >= EXPLAINED_WEIGHT
+    ]
+    return min(near, key=lambda n: (n[0], n[1]))[2] if near else None
+
+
+def _weighed(visit: VisitScene, act: dict[str, Any], labels: list[dict[str, Any]]) -> bool:
+    """A weight event already carries this interaction: its label is the same move by the
+    same person, at the interaction's plate or a neighbour, around when the weight changed."""
+    t = float(act["t_change"])
+    for e_i, original in enumerate(visit.event_order):
+        label, e = labels[original], visit.events[e_i]
+        if (
+            (label.get("action"), label.get("sku"), label.get("track_id"))
+            == (act["action"], act["sku"], act.get("track_id"))
+            and spatial_weight(visit.ctx, {"plate": act["plate"]}, e["plate"]) >= EXPLAINED_WEIGHT
+            and float(e["t_start"]) - TIME_SLACK_S <= t <= float(e["t_end"]) + TIME_SLACK_S
+        ):
+            return True
+    return False
+
+
+def attach_reach_labels(
+    features: VisitFeatures, visit: VisitScene, reaches: list[Reach], truth: dict[str, Any]
+) -> None:
+    """Set the reach targets from the simulator's truth: a reach is a pick or put back
+    (with product slot, quantity and track) when its true interaction moved a product and
+    no weight event carries it, so only vision can put it on the receipt; ``none`` when
+    it moved nothing for the receipt (a staff restock, a reach the truth has no move for)
+    or the scale did weigh it elsewhere. Truth without interactions (a store's reviewed
+    visit) leaves every reach unlabelled."""
+    n_r = len(reaches)
+    interactions = truth.get("interactions") or []
+    y_action = np.full(n_r, IGNORE if not interactions else REACH_NONE, dtype=np.int64)
+    y_product = np.full(n_r, IGNORE, dtype=np.int64)
+    y_quantity = np.full(n_r, IGNORE, dtype=np.int64)
+    y_track = np.full(n_r, IGNORE, dtype=np.int64)
+    labels = truth.get("event_labels") or []
+    group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
+    missing = 0
+    for r_i, reach in enumerate(reaches if interactions else []):
+        act = _reach_interaction(visit, reach, interactions)
+        if act is None or act["action"] not in ("pick", "put_back") or _weighed(visit, act, labels):
+            continue
+        y_action[r_i] = REACH_PICK if act["action"] == "pick" else REACH_PUT_BACK
+        if act["sku"] in reach.candidates:
+            y_product[r_i] = reach.candidates.index(act["sku"])
+        else:
+            missing += 1
+        if 1 <= int(act["quantity"]) <= MAX_QUANTITY:
+            y_quantity[r_i] = int(act["quantity"]) - 1
+        tid = act.get("track_id")
+        if tid is not None and int(tid) in features.track_ids:
+            y_track[r_i] = features.track_ids.index(int(tid))
+        elif tid is None or int(tid) not in group:
+            y_track[r_i] = len(features.track_ids) - 1
+    features.y_reach_action, features.y_reach_product = y_action, y_product
+    features.y_reach_quantity, features.y_reach_track = y_quantity, y_track
+    features.reach_missing_product = missing

@@ -9,6 +9,12 @@ featuriser writes a group only by naming every one of its columns.
 The order of groups and columns is the tensor layout trained weights were fitted to:
 new columns go at the end of a schema, together with a bump of
 ``inference.scoring.FEATURE_VERSION``; never reorder.
+
+A new kind of input is a new tensor with its own schemas instead: the unexplained
+reaches (``REACH_TOKEN``, ``REACH_PRODUCT``, ``REACH_TRACK``) are hand-in-shelf
+detections no weight event explains. Only a network built with
+``NetConfig.vision_items`` reads them, so weights fitted without them keep reading
+exactly the tensors they were fitted to and the feature version stays.
 """
 
 from __future__ import annotations
@@ -79,6 +85,11 @@ class TokenSchema:
             self.write(out, group.name, functions[group.name](*inputs))
 
 
+# Where a weight change or a reach happened: the same columns in both tokens.
+PLATE = FeatureGroup(
+    "plate", ("plate_x", "plate_y", "plate_height", "products_faced"), "where the plate is, what faces it"
+)
+
 EVENT_TOKEN = TokenSchema(
     "events",
     (
@@ -88,9 +99,7 @@ EVENT_TOKEN = TokenSchema(
             "what the plate's scale measured: +1 weight left, -1 came back; size; seconds; noise",
         ),
         FeatureGroup("timing", ("start",), "when in the visit the change started (share of the visit)"),
-        FeatureGroup(
-            "plate", ("plate_x", "plate_y", "plate_height", "products_faced"), "where the plate is, what faces it"
-        ),
+        PLATE,
         FeatureGroup(
             "catalogue_fit", ("unit_weight_fit",), "the best candidate's |z| of the weight against whole units"
         ),
@@ -179,7 +188,55 @@ TRACK_PAIR = TokenSchema(
     ),
 )
 
-SCHEMAS = (EVENT_TOKEN, VISION_TOKEN, TRACK_TOKEN, PRODUCT_PAIR, TRACK_PAIR)
+REACH_TOKEN = TokenSchema(
+    "reaches",
+    (
+        FeatureGroup(
+            "views",
+            ("views", "mean_confidence", "max_confidence", "plate_agreement"),
+            "how many cameras saw the reach, how surely, and whether they agree on the plate",
+        ),
+        FeatureGroup("timing", ("start", "duration"), "when (share of the visit) and how long"),
+        PLATE,
+        FeatureGroup(
+            "scale",
+            ("event_gap", "fixture_events", "top_unit_weight"),
+            "how far in time the nearest weight change on the plate or beside it is; weight changes "
+            "on the fixture around then; how light the likeliest product is (light ones go unseen)",
+        ),
+        FeatureGroup("product", ("top_score", "top_margin"), "the views' pooled best product score and its lead"),
+        FeatureGroup(
+            "shopper",
+            ("group_track", "group_within_1m", "others_within_1m"),
+            "the tracker put the hand on a payment-group shopper; people a metre away",
+        ),
+    ),
+)
+
+REACH_PRODUCT = TokenSchema(
+    "reach_pq",
+    (
+        FeatureGroup(
+            "views",
+            ("mean_view_score", "best_view_score", "view_votes", "views_naming"),
+            "what the camera views of the reach say of this product",
+        ),
+        FeatureGroup("planogram", ("faced_on_plate", "facing_distance"), "where the planogram faces it"),
+        FeatureGroup("weight", ("log_unit_weight", "weight_spread"), "how heavy one unit is, and how variable"),
+    ),
+)
+
+REACH_TRACK = TokenSchema(
+    "reach_track_pairs",
+    (
+        FeatureGroup("membership", ("in_group",), "a shopper of the payment group"),
+        FeatureGroup("position", ("hand_distance", "located"), "how far from the hand, if anyone knows where"),
+        FeatureGroup("tracked_hand", ("views_with_id",), "share of the reach's views the tracker gave this id"),
+        FeatureGroup("rank", ("nearest", "unseen_person"), "nearest located person; the unseen slot"),
+    ),
+)
+
+SCHEMAS = (EVENT_TOKEN, VISION_TOKEN, TRACK_TOKEN, PRODUCT_PAIR, TRACK_PAIR, REACH_TOKEN, REACH_PRODUCT, REACH_TRACK)
 
 
 def schema_rows() -> list[tuple[str, str, str, int]]:

@@ -10,19 +10,30 @@ from numpy.typing import NDArray
 
 from inference.context import StoreContext
 from inference.features.events import EVENT_GROUPS
-from inference.features.labels import attach_labels
+from inference.features.labels import attach_labels, attach_reach_labels
 from inference.features.matching import overlaps, spatial_weight
 from inference.features.products import product_pairs, remember_picks
+from inference.features.reaches import reach_tensors
 from inference.features.scene import VisitScene, event_scene, visit_scene
-from inference.features.schema import EVENT_TOKEN, MAX_PRODUCTS, MAX_QUANTITY, PRODUCT_PAIR, TRACK_PAIR
+from inference.features.schema import (
+    EVENT_TOKEN,
+    MAX_PRODUCTS,
+    MAX_QUANTITY,
+    PRODUCT_PAIR,
+    REACH_PRODUCT,
+    REACH_TOKEN,
+    REACH_TRACK,
+    TRACK_PAIR,
+)
 from inference.features.tracks import TRACK_PAIR_GROUPS, track_tokens
 from inference.features.vision import vision_tokens
 
 
 @dataclass
 class VisitFeatures:
-    """Arrays of one visit; E events, V vision events, T tracks. The last axis of each
-    feature array is described by its schema (``inference.features.schema``)."""
+    """Arrays of one visit; E events, V vision events, T tracks, R unexplained reaches
+    (``inference.features.reaches``). The last axis of each feature array is described
+    by its schema (``inference.features.schema``)."""
 
     events: NDArray[Any]  # [E, EVENT_TOKEN.width]
     vision: NDArray[Any]  # [V, VISION_TOKEN.width]
@@ -39,6 +50,18 @@ class VisitFeatures:
     y_pq: NDArray[Any] | None = None  # [E] index k*Q+q-1, or IGNORE
     y_track: NDArray[Any] | None = None  # [E] or IGNORE
     meta: dict[str, Any] = field(default_factory=dict)
+    reaches: NDArray[Any] = field(default_factory=lambda: np.zeros((0, REACH_TOKEN.width), np.float32))
+    reach_pq: NDArray[Any] = field(default_factory=lambda: np.zeros((0, MAX_PRODUCTS, REACH_PRODUCT.width), np.float32))
+    reach_pq_mask: NDArray[Any] = field(default_factory=lambda: np.zeros((0, MAX_PRODUCTS), bool))  # [R, K]
+    reach_track_pairs: NDArray[Any] = field(default_factory=lambda: np.zeros((0, 0, REACH_TRACK.width), np.float32))
+    reach_candidates: list[list[str]] = field(default_factory=list)  # per reach, the SKUs behind the K slots
+    reach_plates: list[str] = field(default_factory=list)
+    reach_times: list[tuple[float, float]] = field(default_factory=list)  # first view's start, last view's end (s)
+    y_reach_action: NDArray[Any] | None = None  # [R] REACH_ACTIONS index, or IGNORE
+    y_reach_product: NDArray[Any] | None = None  # [R] product slot k, or IGNORE
+    y_reach_quantity: NDArray[Any] | None = None  # [R] q - 1, or IGNORE
+    y_reach_track: NDArray[Any] | None = None  # [R] track slot, or IGNORE
+    reach_missing_product: int = 0  # labelled reaches whose product no candidate slot holds
 
 
 def _unexplained_hands(visit: VisitScene) -> dict[str, int]:
@@ -75,6 +98,7 @@ def featurize(payload: dict[str, Any], ctx: StoreContext, truth: dict[str, Any] 
         remember_picks(scene, pq[e_i], earlier_picks)
         TRACK_PAIR.fill(tp[e_i], TRACK_PAIR_GROUPS, visit, scene)
         EVENT_TOKEN.fill(ev[e_i], EVENT_GROUPS, visit, scene)
+    reach = reach_tensors(visit)
     features = VisitFeatures(
         events=ev,
         vision=vision_tokens(visit),
@@ -92,7 +116,15 @@ def featurize(payload: dict[str, Any], ctx: StoreContext, truth: dict[str, Any] 
             "t_start": [float(e["t_start"]) for e in visit.events],
             "t_end": [float(e["t_end"]) for e in visit.events],
         },
+        reaches=reach.tokens,
+        reach_pq=reach.pq,
+        reach_pq_mask=reach.pq_mask,
+        reach_track_pairs=reach.track_pairs,
+        reach_candidates=reach.candidates,
+        reach_plates=[r.plate for r in reach.reaches],
+        reach_times=[(r.t0, r.t1) for r in reach.reaches],
     )
     if truth is not None:
         attach_labels(features, truth)
+        attach_reach_labels(features, visit, reach.reaches, truth)
     return features

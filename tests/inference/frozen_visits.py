@@ -26,13 +26,20 @@ FROZEN = Path(__file__).parent / "data" / "featurize_visits.json.gz"
 ARRAYS = ("events", "vision", "tracks", "pq", "pq_mask", "track_pairs", "is_group", "y_action", "y_pq", "y_track")
 
 
-def frozen_features() -> list[VisitFeatures]:
-    """Every frozen visit featurised with its labels, scenario by scenario in file order."""
+def frozen_scenarios() -> dict[str, dict[str, Any]]:
+    """Per scenario name, its ``store_spec`` and ``visits`` (each a ``payload`` and a ``truth``)."""
     with gzip.open(FROZEN, "rb") as fh:
         data: dict[str, Any] = json.loads(fh.read())
+    scenarios: dict[str, dict[str, Any]] = data["scenarios"]
+    return scenarios
+
+
+def frozen_features() -> list[VisitFeatures]:
+    """Every frozen visit featurised with its labels, scenario by scenario in file order."""
     out: list[VisitFeatures] = []
-    for name in sorted(data["scenarios"]):
-        scenario = data["scenarios"][name]
+    scenarios = frozen_scenarios()
+    for name in sorted(scenarios):
+        scenario = scenarios[name]
         ctx = context_from_spec(scenario["store_spec"])
         out += [featurize(v["payload"], ctx, v["truth"]) for v in scenario["visits"]]
     return out

@@ -9,9 +9,20 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from inference.features import EVENT_TOKEN, PRODUCT_PAIR, SCHEMAS, TRACK_PAIR, TRACK_TOKEN, VISION_TOKEN
+from inference.features import (
+    EVENT_TOKEN,
+    PRODUCT_PAIR,
+    REACH_PRODUCT,
+    REACH_TOKEN,
+    REACH_TRACK,
+    SCHEMAS,
+    TRACK_PAIR,
+    TRACK_TOKEN,
+    VISION_TOKEN,
+)
 from inference.features.events import EVENT_GROUPS
 from inference.features.products import PRODUCT_GROUPS
+from inference.features.reaches import REACH_GROUPS, REACH_PRODUCT_GROUPS, REACH_TRACK_GROUPS
 from inference.features.schema import FeatureGroup, TokenSchema, schema_rows
 from inference.features.tracks import TRACK_GROUPS, TRACK_PAIR_GROUPS
 from inference.features.vision import VISION_GROUPS
@@ -23,8 +34,10 @@ from tests.inference.frozen_visits import features_digest, frozen_features
 # ``inference.scoring.FEATURE_VERSION`` and retrain, then update the digest on purpose.
 FROZEN_DIGEST = "7037eb152757d255c863443cbfa3d58109bba4c1ba5989a1e3b7814242968881"
 
-# The widths trained weights were fitted to (feature version 2).
+# The widths trained weights were fitted to (feature version 2), and the reach tensors
+# only a vision_items network reads.
 WIDTHS = {"events": 18, "vision": 11, "tracks": 6, "pq": 15, "track_pairs": 16}
+REACH_WIDTHS = {"reaches": 18, "reach_pq": 8, "reach_track_pairs": 6}
 
 
 def test_featurised_tensors_of_frozen_visits_are_bit_identical() -> None:
@@ -53,7 +66,7 @@ def test_groups_tile_the_tensor_in_schema_order(schema: TokenSchema) -> None:
         span = schema.span(group.name)
         assert (span.start, span.stop) == (start, start + len(group.columns))
         start = span.stop
-    assert start == schema.width == WIDTHS[schema.array]
+    assert start == schema.width == {**WIDTHS, **REACH_WIDTHS}[schema.array]
 
 
 def test_widths_are_what_the_network_and_the_featuriser_use() -> None:
@@ -75,6 +88,9 @@ def test_widths_are_what_the_network_and_the_featuriser_use() -> None:
         (TRACK_TOKEN, TRACK_GROUPS),
         (PRODUCT_PAIR, PRODUCT_GROUPS),
         (TRACK_PAIR, TRACK_PAIR_GROUPS),
+        (REACH_TOKEN, REACH_GROUPS),
+        (REACH_PRODUCT, REACH_PRODUCT_GROUPS),
+        (REACH_TRACK, REACH_TRACK_GROUPS),
     ],
     ids=lambda x: x.array if isinstance(x, TokenSchema) else "",
 )
@@ -96,5 +112,7 @@ def test_feature_schema_command_lists_every_column_with_its_offset() -> None:
     lines = out.getvalue().splitlines()
     rows = [tuple(line.split()) for line in lines[1:-1]]
     assert rows == [(t, g, c, str(o)) for t, g, c, o in schema_rows()]
-    assert len(rows) == sum(WIDTHS.values())
-    assert lines[-1] == "widths: events 18, vision 11, tracks 6, pq 15, track_pairs 16"
+    assert len(rows) == sum(WIDTHS.values()) + sum(REACH_WIDTHS.values())
+    assert lines[-1] == (
+        "widths: events 18, vision 11, tracks 6, pq 15, track_pairs 16, reaches 18, reach_pq 8, reach_track_pairs 6"
+    )
