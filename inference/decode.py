@@ -8,13 +8,22 @@ those probabilities: the chance every event's contribution is right under the he
 independence. Calibration (``inference.calibration``) turns it into a probability that
 means what it says.
 
+A network with ``vision_items`` also gives, per unexplained reach (a hand in a shelf
+no weight event explains), the probabilities of its action (none, pick, put back),
+product, quantity and track. A reach puts an item on the receipt from vision alone when
+that move by a payment-group shopper is both more likely than "nothing for the receipt"
+and at least ``VISION_ITEM_MIN``; either way the probability of what was decided (the
+item, or none) multiplies into the confidence, so an ambiguous reach sends the visit to
+review.
+
 The rules baseline fills the same three probability arrays from hand rules, so both go
-through this one decoder and the same evaluation.
+through this one decoder and the same evaluation; it reads no reaches.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +38,10 @@ from inference.features import (
     PICK,
     PRODUCT_PAIR,
     PUT_BACK,
+    REACH_ACTIONS,
+    REACH_NONE,
+    REACH_PICK,
+    REACH_PUT_BACK,
     RESTOCK,
     TRACK_PAIR,
     VisitFeatures,
@@ -43,10 +56,51 @@ class VisitScore:
     assignments: list[dict[str, Any]] = field(default_factory=list)
     confidence: float = 0.0  # calibrated, filled by the scorer
     summary: list[float] = field(default_factory=list)  # visit-level inputs of the calibrator
+    reach_items: list[dict[str, Any]] = field(default_factory=list)  # per unexplained reach, what was decided
 
 
-def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDArray[Any]) -> VisitScore:
-    """``action`` [E,4], ``pq`` [E,K*Q], ``track`` [E,T] for one visit (unpadded rows are ignored)."""
+VISION_ITEM_MIN = 0.5  # a vision-only item goes on the receipt when at least this sure
+
+
+def _decode_reach(f: VisitFeatures, r: int, probs: Sequence[NDArray[Any]]) -> dict[str, Any]:
+    """What one unexplained reach adds to the group's receipt, and how sure that is."""
+    a, p, q, t = probs
+    n_t = len(f.track_ids)
+    group = f.is_group[:n_t]
+    t = t[:n_t]
+    p_group = float(t[group].sum()) if n_t else 0.0
+    moved = float(a[REACH_PICK] + a[REACH_PUT_BACK])
+    p_none = float(a[REACH_NONE]) + moved * (1.0 - p_group)
+    candidates = f.reach_candidates[r]
+    k = int(np.argmax(p[: len(candidates)])) if candidates else -1
+    quantity = int(np.argmax(q)) + 1
+    p_item = float(p[k]) * float(q[quantity - 1]) * p_group if k >= 0 else 0.0
+    pick, put = float(a[REACH_PICK]) * p_item, float(a[REACH_PUT_BACK]) * p_item
+    on_receipt = max(pick, put) > p_none and max(pick, put) >= VISION_ITEM_MIN
+    group_track = int(np.argmax(np.where(group, t, -1.0))) if group.any() else -1
+    return {
+        "reach": r,
+        "plate": f.reach_plates[r],
+        "t": round(f.reach_times[r][0], 3),
+        "action": REACH_ACTIONS[(REACH_PICK if pick >= put else REACH_PUT_BACK) if on_receipt else REACH_NONE],
+        "sku": candidates[k] if on_receipt else None,
+        "quantity": quantity if on_receipt else 0,
+        "track_id": f.track_ids[group_track] if on_receipt and group_track >= 0 else None,
+        "on_receipt": on_receipt,
+        "probability": max(pick, put) if on_receipt else p_none,
+    }
+
+
+def decode(
+    f: VisitFeatures,
+    action: NDArray[Any],
+    pq: NDArray[Any],
+    track: NDArray[Any],
+    reach: Sequence[NDArray[Any]] | None = None,
+) -> VisitScore:
+    """``action`` [E,4], ``pq`` [E,K*Q], ``track`` [E,T] for one visit (unpadded rows are
+    ignored); ``reach``, from a ``vision_items`` network, the reach heads' action [R,3],
+    product [R,K], quantity [R,Q] and track [R,T]."""
     n_e, n_t = len(f.events), len(f.track_ids)
     group = f.is_group[:n_t]
     totals: dict[str, int] = {}
@@ -122,6 +176,16 @@ def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDAr
             },
         }
     assignments.sort(key=lambda item: item["event"])
+    reach_items = [_decode_reach(f, r, [x[r] for x in reach]) for r in range(len(f.reaches))] if reach else []
+    for item in reach_items:
+        log_conf += math.log(max(item["probability"], 1e-12))
+        if item["on_receipt"]:
+            sku, sign = item["sku"], 1 if item["action"] == "pick" else -1
+            totals[sku] = totals.get(sku, 0) + sign * item["quantity"]
+            line_prob[sku] = line_prob.get(sku, 1.0) * item["probability"]
+            tid = item["track_id"]
+            line_track.setdefault(sku, {})[tid] = line_track.get(sku, {}).get(tid, 0.0) + sign * item["quantity"]
+        item["probability"] = round(item["probability"], 4)
     receipt = {sku: q for sku, q in sorted(totals.items()) if q > 0}
     lines = [
         {
@@ -155,8 +219,19 @@ def decode(f: VisitFeatures, action: NDArray[Any], pq: NDArray[Any], track: NDAr
         float(f.events[:, EVENT_TOKEN["unit_weight_fit"]].max()) if n_e else 0.0,  # the worst fit
         float(f.events[:, EVENT_TOKEN["noise"]].max()) if n_e else 0.0,  # the noisiest weight change
     ]
+    if reach is not None:
+        # Only for a vision_items network: the least sure reach, and the items from vision.
+        summary += [
+            1.0 - min((i["probability"] for i in reach_items), default=1.0),
+            min(sum(i["on_receipt"] for i in reach_items), 3) / 3,
+        ]
     return VisitScore(
-        receipt=receipt, lines=lines, raw_confidence=math.exp(log_conf), assignments=assignments, summary=summary
+        receipt=receipt,
+        lines=lines,
+        raw_confidence=math.exp(log_conf),
+        assignments=assignments,
+        summary=summary,
+        reach_items=reach_items,
     )
 
 

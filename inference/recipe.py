@@ -6,6 +6,11 @@ Named presets instead of defaults spread over the command, the trainer and the d
 - ``measured``: the recipe the README's figures were measured with (~15 min on 2 cores);
 - ``demo``: what ``make run`` trains when no model is active (about a minute);
 - ``test``: small enough for the test suite (seconds).
+
+``vision_items`` builds the network that reads unexplained reaches and can put an item
+on the receipt from vision (``inference.network.NetConfig``). It is off in every preset:
+the README's figures were measured without it; switching it on comes with a retrain
+and new figures.
 """
 
 from __future__ import annotations
@@ -34,10 +39,11 @@ class Recipe:
     finetune_lr: float = 5e-4
     base_scenario: str = "default"
     base_visits: int = 3000
+    vision_items: bool = False
 
     @property
     def net(self) -> NetConfig:
-        return NetConfig(d_model=self.d_model, layers=self.layers, ff=2 * self.d_model)
+        return NetConfig(d_model=self.d_model, layers=self.layers, ff=2 * self.d_model, vision_items=self.vision_items)
 
     def with_overrides(self, **changes: Any) -> Recipe:
         """The preset with the given fields changed (``None`` keeps the preset's value)."""

@@ -19,7 +19,7 @@ from torch import nn
 from inference.calibration import PlattScaling
 from inference.decode import VisitScore, baseline_probs, decode
 from inference.features import VisitFeatures
-from inference.network import NetConfig, VisitTransformer, collate, predict_probs
+from inference.network import NetConfig, Probs, VisitTransformer, collate, predict_reach_probs
 
 FEATURE_VERSION = 2
 
@@ -39,21 +39,34 @@ class TransformerScorer:
         self.platt = platt or PlattScaling()
         self.batch_size = batch_size
 
-    def probabilities(self, features: Sequence[VisitFeatures]) -> list[tuple[NDArray[Any], NDArray[Any], NDArray[Any]]]:
-        out: list[tuple[NDArray[Any], NDArray[Any], NDArray[Any]]] = []
+    @property
+    def vision_items(self) -> bool:
+        """The network reads unexplained reaches and may add items from vision."""
+        config = getattr(self.model, "config", None)
+        return bool(getattr(config, "vision_items", False))
+
+    def predictions(self, features: Sequence[VisitFeatures]) -> list[tuple[Probs, tuple[NDArray[Any], ...] | None]]:
+        """Per visit, the event heads' probabilities and (``vision_items``) the reach heads'."""
         # Similar sizes share a batch so padding stays small.
         order = sorted(range(len(features)), key=lambda i: len(features[i].events))
-        results: dict[int, tuple[NDArray[Any], NDArray[Any], NDArray[Any]]] = {}
+        results: dict[int, tuple[Probs, tuple[NDArray[Any], ...] | None]] = {}
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            action, pq, track = predict_probs(self.model, collate([features[i] for i in idx]))
+            batch = collate([features[i] for i in idx], reaches=self.vision_items)
+            (action, pq, track), reach = predict_reach_probs(self.model, batch)
             for row, i in enumerate(idx):
-                results[i] = (action[row], pq[row], track[row])
-        out = [results[i] for i in range(len(features))]
-        return out
+                results[i] = (
+                    (action[row], pq[row], track[row]),
+                    None if reach is None else tuple(x[row] for x in reach),
+                )
+        return [results[i] for i in range(len(features))]
+
+    def probabilities(self, features: Sequence[VisitFeatures]) -> list[Probs]:
+        """Per visit, the event heads' probabilities (action, product x quantity, track)."""
+        return [events for events, _ in self.predictions(features)]
 
     def score(self, features: Sequence[VisitFeatures]) -> list[VisitScore]:
-        scores = [decode(f, *p) for f, p in zip(features, self.probabilities(features))]
+        scores = [decode(f, *events, reach=reach) for f, (events, reach) in zip(features, self.predictions(features))]
         return _calibrate(scores, self.platt)
 
 

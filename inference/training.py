@@ -120,7 +120,8 @@ def train_network(
     for _ in range(epochs):
         rng.shuffle(chunks)
         for chunk in chunks:
-            batch = collate([features[i] for i in chunk], with_labels=True).to(device)
+            batch = collate([features[i] for i in chunk], with_labels=True, reaches=model.config.vision_items)
+            batch = batch.to(device)
             loss = visit_loss(model, batch)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]

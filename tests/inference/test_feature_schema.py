@@ -76,6 +76,14 @@ def test_widths_are_what_the_network_and_the_featuriser_use() -> None:
     assert net.embed_track.in_features == TRACK_TOKEN.width
     assert net.pq_pair[0].in_features == PRODUCT_PAIR.width
     assert net.tr_pair[0].in_features == TRACK_PAIR.width
+    assert net.reach_heads is None
+    heads = VisitTransformer(
+        NetConfig(d_model=8, layers=1, heads=2, ff=8, pair_hidden=8, vision_items=True)
+    ).reach_heads
+    assert heads is not None
+    assert heads.embed_reach.in_features == REACH_TOKEN.width
+    assert heads.pq_pair[0].in_features == REACH_PRODUCT.width
+    assert heads.tr_pair[0].in_features == REACH_TRACK.width
     f = frozen_features()[0]
     assert all(getattr(f, s.array).shape[-1] == s.width for s in SCHEMAS)
 

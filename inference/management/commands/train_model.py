@@ -40,6 +40,12 @@ class Command(BaseCommand):
         parser.add_argument("--d-model", type=int, default=None)
         parser.add_argument("--layers", type=int, default=None)
         parser.add_argument("--target", type=float, default=None, help="Target accuracy of auto-issued receipts.")
+        parser.add_argument(
+            "--vision-items",
+            action="store_true",
+            default=None,
+            help="Also read hands in a shelf no weight event explains and put items on the receipt from vision.",
+        )
         parser.add_argument("--name", default="", help="Version name (default: scenario, seed and time).")
         parser.add_argument("--activate", action="store_true", help="Make the new version the active one.")
 
@@ -53,6 +59,7 @@ class Command(BaseCommand):
             d_model=o["d_model"],
             layers=o["layers"],
             target=o["target"],
+            vision_items=o["vision_items"],
         )
         o.update(
             visits=plan.visits,

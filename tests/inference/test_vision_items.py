@@ -1,0 +1,151 @@
+"""Items from vision: the switch (``NetConfig.vision_items``) off changes nothing; on, the
+reach heads learn and the decoder can put an item the scale missed on the receipt."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from numpy.typing import NDArray
+
+from inference.context import context_from_spec
+from inference.decode import VISION_ITEM_MIN, VisitScore, baseline_probs, decode
+from inference.features import MAX_QUANTITY, REACH_ACTIONS, REACH_NONE, REACH_PICK, VisitFeatures, featurize
+from inference.network import NetConfig, VisitTransformer, collate, reach_loss
+from inference.recipe import recipe
+from inference.scoring import BaselineScorer, TransformerScorer, model_from_bytes, model_to_bytes
+from inference.training import train_network
+from tests.inference.frozen_visits import frozen_features, frozen_scenarios
+from tests.inference.test_reaches import _scale_missed
+
+# A tiny network trained on the frozen visits and saved by the code of b081145, before
+# the switch existed (``train_network(frozen_features(), config=NetConfig(d_model=8,
+# layers=1, heads=2, ff=16, pair_hidden=8), epochs=40, batch_size=12, lr=1e-2, seed=0)``),
+# and the digests of what it and the rules decoded from the frozen visits at that commit.
+WEIGHTS_BEFORE = Path(__file__).parent / "data" / "weights_before_vision_items.pt"
+MODEL_DIGEST = "81ed8124eaf37b3709799a9c9c0cac3eca38b25c08e92e857a576469e688fe33"
+RULES_DIGEST = "cb504dca1a313616c323cb7546f221ee6d4a0fd5207b05161bb78e5c1cedeefb"
+
+
+def _scores_digest(scores: list[VisitScore]) -> str:
+    h = hashlib.sha256()
+    for s in scores:
+        row = [s.receipt, s.lines, round(s.raw_confidence, 6), [round(x, 6) for x in s.summary], s.assignments]
+        h.update(json.dumps(row, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def test_weights_saved_before_the_switch_load_and_score_exactly_as_before() -> None:
+    data = WEIGHTS_BEFORE.read_bytes()
+    model = model_from_bytes(data)
+    assert model.reach_heads is None and not model.config.vision_items
+    features = frozen_features()
+    assert _scores_digest(TransformerScorer(model).score(features)) == MODEL_DIGEST
+    # Saved again, the same bytes: a network without the switch stores no trace of it.
+    assert model_to_bytes(model) == data
+
+
+def test_the_rules_baseline_decodes_as_before_and_reads_no_reaches() -> None:
+    assert _scores_digest(BaselineScorer().score(frozen_features())) == RULES_DIGEST
+    f = _missed_features()[0]
+    assert len(f.reaches)
+    score = BaselineScorer().score([f])[0]
+    assert score.reach_items == [] and len(score.summary) == 18
+
+
+def _missed_features() -> list[VisitFeatures]:
+    """The frozen default visits, each with its first group pick unweighed, as if the scale missed it."""
+    scenario = frozen_scenarios()["default"]
+    ctx = context_from_spec(scenario["store_spec"])
+    out = []
+    for visit in scenario["visits"]:
+        case = _scale_missed(visit)
+        if case is not None:
+            out.append(featurize(case[0], ctx, case[1]))
+    return out
+
+
+def _reach_probs(f: VisitFeatures, action: list[float], product: float) -> list[NDArray[Any]]:
+    """Reach head outputs for the visit's reaches: this action, the labelled product and
+    track with probability ``product``, one unit."""
+    assert f.y_reach_product is not None and f.y_reach_track is not None
+    n_r, n_t = len(f.reaches), len(f.track_ids)
+    a = np.tile(np.array(action), (n_r, 1))
+    p = np.zeros((n_r, 12))
+    q = np.full((n_r, MAX_QUANTITY), 0.0)
+    q[:, 0] = 1.0
+    t = np.zeros((n_r, n_t))
+    for r in range(n_r):
+        k = max(int(f.y_reach_product[r]), 0)
+        p[r, :] = (1 - product) / max(len(f.reach_candidates[r]) - 1, 1)
+        p[r, k] = product
+        p[r, len(f.reach_candidates[r]) :] = 0.0
+        t[r, max(int(f.y_reach_track[r]), 0)] = 1.0
+    return [a, p, q, t]
+
+
+def test_a_sure_pick_from_vision_goes_on_the_receipt_and_into_the_confidence() -> None:
+    f = next(f for f in _missed_features() if len(f.reaches) == 1)
+    assert f.y_reach_action is not None and f.y_reach_action[0] == REACH_PICK
+    events = baseline_probs(f)
+    without = decode(f, *events)
+    sku = f.reach_candidates[0][int(f.y_reach_product[0])]  # type: ignore[index]
+    score = decode(f, *events, reach=_reach_probs(f, [0.02, 0.97, 0.01], 0.99))
+    assert score.receipt.get(sku, 0) == without.receipt.get(sku, 0) + 1
+    item = score.reach_items[0]
+    assert item["on_receipt"] and item["sku"] == sku and item["action"] == "pick" and item["quantity"] == 1
+    assert item["track_id"] == f.track_ids[int(f.y_reach_track[0])]  # type: ignore[index]
+    assert score.raw_confidence == pytest.approx(without.raw_confidence * 0.97 * 0.99, rel=1e-6)
+
+
+def test_an_ambiguous_reach_adds_nothing_and_sends_the_visit_to_review() -> None:
+    f = next(f for f in _missed_features() if len(f.reaches) == 1)
+    events = baseline_probs(f)
+    without = decode(f, *events)
+    # A pick (0.7 x 0.6 = 0.42) more likely than nothing (0.3), yet not sure enough to bill.
+    score = decode(f, *events, reach=_reach_probs(f, [0.3, 0.7, 0.0], 0.6))
+    assert VISION_ITEM_MIN > 0.42
+    assert score.receipt == without.receipt
+    assert not score.reach_items[0]["on_receipt"] and score.reach_items[0]["action"] == "none"
+    # The confidence carries the reach's doubt: "nothing" is only 30% sure.
+    assert score.raw_confidence == pytest.approx(without.raw_confidence * 0.3, rel=1e-6)
+    assert score.summary[-2] == pytest.approx(0.7)
+
+
+def test_with_the_switch_on_a_short_test_preset_training_lowers_the_reach_loss() -> None:
+    plan = recipe("test").with_overrides(vision_items=True)
+    assert plan.net.vision_items and not recipe("test").net.vision_items
+    features = _missed_features() + frozen_features()
+    batch = collate(features, with_labels=True, reaches=True)
+    assert batch.y_reach_action is not None and int((batch.y_reach_action == REACH_PICK).sum()) >= 5
+    torch.manual_seed(0)  # the initial weights train_network(seed=0) starts from
+    untrained = VisitTransformer(plan.net).eval()
+    model = train_network(features, config=plan.net, epochs=15, batch_size=plan.batch_size, lr=plan.lr, seed=0)
+    losses = []
+    with torch.no_grad():
+        for net in (untrained, model):
+            reach = net.forward_all(batch)[1]
+            assert reach is not None
+            losses.append(float(reach_loss(reach, batch)))
+    before, after = losses
+    assert math.isfinite(before) and after < 0.8 * before
+
+
+def test_a_switched_on_network_round_trips_and_decodes_every_reach() -> None:
+    torch.manual_seed(1)
+    model = VisitTransformer(NetConfig(d_model=16, layers=1, heads=2, ff=32, pair_hidden=16, vision_items=True))
+    loaded = model_from_bytes(model_to_bytes(model))
+    assert loaded.config.vision_items and loaded.reach_heads is not None
+    features = _missed_features()
+    scores = TransformerScorer(model.eval()).score(features)
+    again = TransformerScorer(loaded).score(features)
+    assert _scores_digest(scores) == _scores_digest(again)
+    for f, s in zip(features, scores):
+        assert len(s.reach_items) == len(f.reaches) and len(s.summary) == 20
+        assert all(i["on_receipt"] or i["action"] == REACH_ACTIONS[REACH_NONE] for i in s.reach_items)
