@@ -1,4 +1,4 @@
-"""Unexplained reaches: hands the cameras saw in a shelf where the scale saw nothing.
+"""Unexplained reaches: hands the cameras saw in a shelf that no weight change accounts for.
 
 The weight detector misses light items on noisy plates and merges moves on adjacent
 plates; the receipt then lacks an item the cameras saw taken. Each such reach becomes a
@@ -35,15 +35,8 @@ from numpy.typing import NDArray
 
 from inference.context import PlateInfo
 from inference.features.events import plate_columns
-from inference.features.matching import (
-    hand_match,
-    overlaps,
-    sort_scores,
-    spatial_weight,
-    track_position,
-    vision_position,
-)
-from inference.features.scene import UNKNOWN_DISTANCE_M, ViewPool, VisitScene, pool_views
+from inference.features.matching import hand_match, overlaps, sort_scores, spatial_weight, weight_match
+from inference.features.scene import UNKNOWN_DISTANCE_M, ViewPool, VisitScene, person_position, pool_views
 from inference.features.schema import MAX_PRODUCTS, REACH_PRODUCT, REACH_TOKEN, REACH_TRACK, Columns
 
 VIEW_GAP_S = 0.5  # a camera's view of a reach starts within this of the reach's first view
@@ -124,13 +117,8 @@ def explained(visit: VisitScene, reaches: list[list[dict[str, Any]]]) -> set[int
 
 def _voted_plate(views: list[dict[str, Any]]) -> str:
     votes = Counter(str(v["plate"]) for v in views)
-    best = max(votes.values())
-    tied = {p for p, n in votes.items() if n == best}
-    return str(
-        max((v for v in views if v["plate"] in tied), key=lambda v: (float(v.get("confidence", 1.0)), v["plate"]))[
-            "plate"
-        ]
-    )
+    surest = max(views, key=lambda v: (votes[str(v["plate"])], float(v.get("confidence", 1.0)), str(v["plate"])))
+    return str(surest["plate"])
 
 
 def _candidates(visit: VisitScene, plate: str, pool: ViewPool) -> list[str]:
@@ -194,18 +182,27 @@ def _plate(visit: VisitScene, r: Reach) -> Columns:
 
 def _scale(visit: VisitScene, r: Reach) -> Columns:
     ctx = visit.ctx
-    gap = 10.0
+    nearest: tuple[float, float, float] | None = None  # (seconds apart, grams, noise) of the closest change
     fixture_events = 0
     for e in visit.events:
-        e0, e1 = float(e["t_start"]), float(e["t_end"])
-        apart = max(e0 - r.t1, r.t0 - e1, 0.0)
+        apart = max(float(e["t_start"]) - r.t1, r.t0 - float(e["t_end"]), 0.0)
         if spatial_weight(ctx, {"plate": r.plate}, e["plate"]) >= EXPLAINED_WEIGHT:
-            gap = min(gap, apart)
+            change = (apart, abs(float(e["delta_g"])), float(e.get("noise_g") or 0.0))
+            nearest = change if nearest is None or change[0] < nearest[0] else nearest
         fixture_events += int(ctx.plates[e["plate"]].fixture == r.info.fixture and apart <= 3.0)
     top = sort_scores(r.pool.mean)
-    grams = ctx.products[top[0][0]].unit_weight_g if top and top[0][0] in ctx.products else 0.0
+    product = ctx.products.get(top[0][0]) if top else None
+    grams = product.unit_weight_g if product is not None else 0.0
+    fit = 1.0
+    if nearest is not None and product is not None:
+        # How well whole units of the likeliest product explain the nearest change: a
+        # change that fits them was this hand's; one that does not was another's.
+        _, z = weight_match(nearest[1], nearest[2], np.array([grams]), np.array([product.unit_weight_std_g]))
+        fit = min(float(z[0]), 9.0) / 9
     return {
-        "event_gap": gap / 10,
+        "event_gap": min(nearest[0], 10.0) / 10 if nearest is not None else 1.0,
+        "event_log_grams": math.log1p(nearest[1]) / 8 if nearest is not None else 0.0,
+        "event_fit": fit,
         "fixture_events": min(fixture_events, 3) / 3,
         "top_unit_weight": math.log1p(grams) / 8,
     }
@@ -223,7 +220,7 @@ def _shopper(visit: VisitScene, r: Reach) -> Columns:
     if r.position is not None:
         t = (r.t0 + r.t1) / 2
         for tid in visit.track_ids:
-            pos = _where(visit, tid, t)
+            pos = person_position(visit, tid, t)
             if pos is not None and math.hypot(pos[0] - r.position[0], pos[1] - r.position[1]) < 1.0:
                 near_group += tid in visit.tracks_of
                 near_others += tid not in visit.tracks_of
@@ -289,17 +286,12 @@ REACH_PRODUCT_GROUPS: dict[str, Callable[[VisitScene, Reach], Columns]] = {
 # --- REACH_TRACK ------------------------------------------------------------------------
 
 
-def _where(visit: VisitScene, tid: int, t: float) -> tuple[float, float] | None:
-    pos = track_position(visit.tracks_of[tid], t) if tid in visit.tracks_of else None
-    return pos if pos is not None else vision_position(visit.vision_of.get(tid, []), t)
-
-
 def _distances(visit: VisitScene, r: Reach) -> tuple[NDArray[Any], NDArray[Any]]:
     t = (r.t0 + r.t1) / 2
     distance = np.full(len(visit.track_ids), UNKNOWN_DISTANCE_M)
     located = np.zeros(len(visit.track_ids), dtype=bool)
     for j, tid in enumerate(visit.track_ids):
-        pos = _where(visit, tid, t)
+        pos = person_position(visit, tid, t)
         if pos is not None and r.position is not None:
             located[j] = True
             distance[j] = min(math.hypot(pos[0] - r.position[0], pos[1] - r.position[1]), UNKNOWN_DISTANCE_M)

@@ -135,7 +135,8 @@ class PersonAtEvent:
     crowd: float  # to the nearest other located person (m, max 2)
 
 
-def _position(visit: VisitScene, tid: int, t: float) -> tuple[float, float] | None:
+def person_position(visit: VisitScene, tid: int, t: float) -> tuple[float, float] | None:
+    """Where track candidate ``tid`` was at ``t``: its floor path, else where the cameras last saw it."""
     pos = track_position(visit.tracks_of[tid], t) if tid in visit.tracks_of else None
     return pos if pos is not None else vision_position(visit.vision_of[tid], t)
 
@@ -264,7 +265,7 @@ def event_scene(visit: VisitScene, event: dict[str, Any], earlier_picks: dict[st
         prod = ctx.products[sku]
         sigma = np.sqrt(noise**2 + QUANTITIES * prod.unit_weight_std_g**2 + 1.0)
         z[k] = (abs(delta) - QUANTITIES * prod.unit_weight_g) / sigma
-    positions = [_position(visit, tid, (t0 + t1) / 2) for tid in visit.track_ids]
+    positions = [person_position(visit, tid, (t0 + t1) / 2) for tid in visit.track_ids]
     people = [
         _person(visit, tid, pos, crowd, info, (t0, t1), near)
         for tid, pos, crowd in zip(visit.track_ids, positions, _crowding(positions))

@@ -200,9 +200,10 @@ REACH_TOKEN = TokenSchema(
         PLATE,
         FeatureGroup(
             "scale",
-            ("event_gap", "fixture_events", "top_unit_weight"),
-            "how far in time the nearest weight change on the plate or beside it is; weight changes "
-            "on the fixture around then; how light the likeliest product is (light ones go unseen)",
+            ("event_gap", "event_log_grams", "event_fit", "fixture_events", "top_unit_weight"),
+            "the nearest weight change on the plate or beside it: how far in time, how large, how well "
+            "whole units of the likeliest product explain it; changes on the fixture around then; how "
+            "light the likeliest product is (light ones go unseen)",
         ),
         FeatureGroup("product", ("top_score", "top_margin"), "the views' pooled best product score and its lead"),
         FeatureGroup(

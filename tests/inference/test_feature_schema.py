@@ -37,7 +37,7 @@ FROZEN_DIGEST = "7037eb152757d255c863443cbfa3d58109bba4c1ba5989a1e3b781424296888
 # The widths trained weights were fitted to (feature version 2), and the reach tensors
 # only a vision_items network reads.
 WIDTHS = {"events": 18, "vision": 11, "tracks": 6, "pq": 15, "track_pairs": 16}
-REACH_WIDTHS = {"reaches": 18, "reach_pq": 8, "reach_track_pairs": 6}
+REACH_WIDTHS = {"reaches": 20, "reach_pq": 8, "reach_track_pairs": 6}
 
 
 def test_featurised_tensors_of_frozen_visits_are_bit_identical() -> None:
@@ -122,5 +122,5 @@ def test_feature_schema_command_lists_every_column_with_its_offset() -> None:
     assert rows == [(t, g, c, str(o)) for t, g, c, o in schema_rows()]
     assert len(rows) == sum(WIDTHS.values()) + sum(REACH_WIDTHS.values())
     assert lines[-1] == (
-        "widths: events 18, vision 11, tracks 6, pq 15, track_pairs 16, reaches 18, reach_pq 8, reach_track_pairs 6"
+        "widths: events 18, vision 11, tracks 6, pq 15, track_pairs 16, reaches 20, reach_pq 8, reach_track_pairs 6"
     )
