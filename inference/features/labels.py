@@ -99,12 +99,12 @@ def _reach_interaction(visit: VisitScene, reach: Reach, interactions: list[dict[
     return min(near, key=lambda n: (n[0], n[1]))[2] if near else None
 
 
-def _weighed(visit: VisitScene, act: dict[str, Any], labels: list[dict[str, Any]]) -> bool:
-    """A weight event already carries this interaction: its label is the same move by the
-    same person, at the interaction's plate or a neighbour, around when the weight changed."""
+def _weighed(visit: VisitScene, act: dict[str, Any], carried: list[dict[str, Any]]) -> bool:
+    """A weight event already carries this interaction: its training label (``carried``,
+    in sorted event order) is the same move by the same person, at the interaction's
+    plate or a neighbour, around when the weight changed."""
     t = float(act["t_change"])
-    for e_i, original in enumerate(visit.event_order):
-        label, e = labels[original], visit.events[e_i]
+    for label, e in zip(carried, visit.events, strict=True):
         if (
             (label.get("action"), label.get("sku"), label.get("track_id"))
             == (act["action"], act["sku"], act.get("track_id"))
@@ -132,10 +132,14 @@ def attach_reach_labels(
     y_track = np.full(n_r, IGNORE, dtype=np.int64)
     labels = truth.get("event_labels") or []
     group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
+    # What each event is trained to carry (a group member's share of a merged change included).
+    carried = [
+        _group_share(labels[o], features, e_i, interactions, group) for e_i, o in enumerate(features.event_order)
+    ]
     missing = 0
     for r_i, reach in enumerate(reaches if interactions else []):
         act = _reach_interaction(visit, reach, interactions)
-        if act is None or act["action"] not in ("pick", "put_back") or _weighed(visit, act, labels):
+        if act is None or act["action"] not in ("pick", "put_back") or _weighed(visit, act, carried):
             continue
         y_action[r_i] = REACH_PICK if act["action"] == "pick" else REACH_PUT_BACK
         if act["sku"] in reach.candidates:

@@ -129,3 +129,17 @@ def test_a_pick_the_scale_merged_away_is_a_token_labelled_from_the_truth(
     # The other hand at the merged change was weighed: its token says "nothing for the receipt".
     others = [r2 for r2 in range(len(f.reaches)) if r2 != r]
     assert others and all(f.y_reach_action[r2] == REACH_NONE for r2 in others)
+
+
+def test_a_merged_change_trained_as_the_group_members_share_leaves_the_outsiders_move_to_vision() -> None:
+    # Visit 275 of the default scenario's seed 7: shopper 469 and a stranger (371) pick
+    # from S4P4 at once, one change; its truth label is the stranger's pick, but the
+    # event trains on the member's share, so the member's reach must not bill it again.
+    scenario = load_scenario("default")
+    sim = simulate_visit(scenario, seed=7, index=275, streams=False)
+    assert sim.truth["group"] == [469] and [x["track_id"] for x in sim.truth["event_labels"]] == [371]
+    f = featurize(sim.payload, context_from_spec(scenario.store_spec), sim.truth)
+    assert f.y_reach_action is not None and f.y_reach_track is not None
+    assert f.y_action is not None and f.y_track is not None and f.track_ids[f.y_track[0]] == 469
+    real = [r for r in range(len(f.reaches)) if f.y_reach_action[r] != REACH_NONE]
+    assert [f.track_ids[f.y_reach_track[r]] for r in real] == [371]

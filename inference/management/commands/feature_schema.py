@@ -13,8 +13,8 @@ class Command(BaseCommand):
     help = "List every feature column the visit model reads, by tensor and group, with its offset."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(f"{'tensor':<12} {'group':<14} {'column':<18} offset")
+        self.stdout.write(f"{'tensor':<18} {'group':<14} {'column':<18} offset")
         for tensor, group, column, offset in schema_rows():
-            self.stdout.write(f"{tensor:<12} {group:<14} {column:<18} {offset:>6}")
+            self.stdout.write(f"{tensor:<18} {group:<14} {column:<18} {offset:>6}")
         widths = ", ".join(f"{s.array} {s.width}" for s in SCHEMAS)
         self.stdout.write(f"widths: {widths}")
