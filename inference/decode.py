@@ -176,7 +176,9 @@ def decode(
             },
         }
     assignments.sort(key=lambda item: item["event"])
-    reach_items = [_decode_reach(f, r, [x[r] for x in reach]) for r in range(len(f.reaches))] if reach else []
+    reach_items = (
+        [_decode_reach(f, r, [x[r] for x in reach]) for r in range(len(f.reaches))] if reach is not None else []
+    )
     for item in reach_items:
         log_conf += math.log(max(item["probability"], 1e-12))
         if item["on_receipt"]:
