@@ -1,22 +1,28 @@
 """A store that gathers enough new examples triggers its retraining, which a real Celery
-worker runs on the training queue: a dataset version, a candidate judged by the gate."""
+worker runs on the training queue: a dataset version, a candidate judged by the gate; and
+a worker killed (SIGKILL) while a job writes its result leaves nothing half-made."""
 
 from __future__ import annotations
 
 import io
+import signal
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 
-from inference.models import DatasetVersion, ModelVersion
+from inference.models import DatasetVersion, ModelVersion, StoreModel
+from inference.selectors import model_for_store
 from jwo_review.accounts.roles import Role, ensure_role_groups
-from jwo_review.store.models import Visit, VisitStatus
-from low_confidence_queue.models import ReviewTask
+from jwo_review.store.models import AuditLogEntry, Visit, VisitStatus
+from low_confidence_queue.models import ReviewTask, StoreThreshold
 from low_confidence_queue.simulated import reviews_simulate
+from low_confidence_queue.tasks import train_store
 from tests.integration.test_worker_pipeline import _wait_for, worker_process
 
 
@@ -65,3 +71,67 @@ def test_a_real_worker_runs_the_triggered_retraining_end_to_end(
     assert version.parent is not None and version.parent.name == "worker-parent"
     assert set(version.gate["checks"]) == {"reviews_no_worse", "bound_meets_target", "no_slice_regression"}
     assert version.training_data["recipe"] == "test" and version.weights
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_training_worker_killed_before_its_end_leaves_nothing_half_made_and_the_job_runs_again(
+    reviewed_store: Any, register: Any, aim3s: Any, media: Path, tmp_path: Path
+) -> None:
+    """SIGKILL while the job writes its result: the candidate is trained and judged, and the
+    worker is inside the transaction that registers it (the test holds the dataset row that
+    transaction locks first, so the kill lands there every time, whatever the machine's
+    speed). Nothing of it may remain; the broker delivers the job again and it finishes once."""
+    parent = register()
+    reviewed_store(parent)
+    threshold_before = StoreThreshold.objects.get(store=aim3s).threshold
+    model_entries = AuditLogEntry.objects.filter(action__startswith="model_")
+    entries_before = model_entries.count()  # the parent's promotion
+    env = {
+        "JWO_RETRAIN_PRESET": "test",
+        "JWO_RETRAIN_MIN_HOLDOUT": "10",
+        "JWO_NEW_STORE_STRICTNESS": "1",
+        "JWO_NEW_STORE_AUDIT_RATE": "0",
+        "JWO_BROKER_VISIBILITY_TIMEOUT_S": "3",  # an unacknowledged job comes back this soon
+    }
+    db = connection.settings_dict
+    blocker = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
+    )
+
+    def worker_blocked() -> bool:
+        with blocker.cursor() as cur:
+            cur.execute("SELECT pg_stat_clear_snapshot()")  # activity is read once per transaction otherwise
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")
+            row = cur.fetchone()
+        return bool(row and row[0])
+
+    try:
+        with worker_process(media, tmp_path, **env) as first:
+            train_store.delay(aim3s.pk)
+            datasets = DatasetVersion.objects.filter(store=aim3s)
+            _wait_for(datasets.exists, 180, "the job's dataset version")
+            with blocker.cursor() as cur:  # held until the rollback below
+                table = DatasetVersion._meta.db_table
+                cur.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [datasets.get().pk])
+            _wait_for(worker_blocked, 300, "the job to train, judge and start writing its version")
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    dataset = DatasetVersion.objects.get(store=aim3s)
+    assert not ModelVersion.objects.filter(dataset_version=dataset).exists()
+    assert not StoreModel.objects.filter(store=aim3s).exists() and model_for_store(aim3s.pk) == parent
+    assert StoreThreshold.objects.get(store=aim3s).threshold == threshold_before
+    assert model_entries.count() == entries_before
+
+    with worker_process(media, tmp_path, **env):
+        _wait_for(lambda: ModelVersion.objects.filter(dataset_version=dataset).exists(), 300, "the redelivered job")
+    assert ModelVersion.objects.filter(dataset_version__store=aim3s).count() == 1
+    assert DatasetVersion.objects.filter(store=aim3s).count() == 1
+    version = ModelVersion.objects.get(dataset_version=dataset)
+    assert version.parent == parent and version.gate["checks"]
+    assert AuditLogEntry.objects.filter(action__in=["model_gate_passed", "model_gate_refused"]).count() == 1
+    assert model_entries.count() == entries_before + 1 + int(bool(version.gate["passed"]))
