@@ -9,12 +9,10 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
 
 from inference.models import DatasetVersion, ModelVersion, StoreModel
 from inference.selectors import model_for_store
@@ -24,6 +22,7 @@ from low_confidence_queue.models import ReviewTask, StoreThreshold
 from low_confidence_queue.simulated import reviews_simulate
 from low_confidence_queue.tasks import train_store
 from tests.integration.test_worker_pipeline import _wait_for, worker_process
+from tests.row_lock import row_lock
 
 
 @pytest.fixture
@@ -94,32 +93,14 @@ def test_a_training_worker_killed_before_its_end_leaves_nothing_half_made_and_th
         "JWO_NEW_STORE_AUDIT_RATE": "0",
         "JWO_BROKER_VISIBILITY_TIMEOUT_S": "3",  # an unacknowledged job comes back this soon
     }
-    db = connection.settings_dict
-    blocker = psycopg2.connect(
-        dbname=db["NAME"], user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
-    )
-
-    def worker_blocked() -> bool:
-        with blocker.cursor() as cur:
-            cur.execute("SELECT pg_stat_clear_snapshot()")  # activity is read once per transaction otherwise
-            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")
-            row = cur.fetchone()
-        return bool(row and row[0])
-
-    try:
-        with worker_process(media, tmp_path, **env) as first:
-            train_store.delay(aim3s.pk)
-            datasets = DatasetVersion.objects.filter(store=aim3s)
-            _wait_for(datasets.exists, 180, "the job's dataset version")
-            with blocker.cursor() as cur:  # held until the rollback below
-                table = DatasetVersion._meta.db_table
-                cur.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [datasets.get().pk])
-            _wait_for(worker_blocked, 300, "the job to train, judge and start writing its version")
-            first.send_signal(signal.SIGKILL)
-            first.wait(timeout=10)
-    finally:
-        blocker.rollback()
-        blocker.close()
+    with row_lock() as lock, worker_process(media, tmp_path, **env) as first:
+        train_store.delay(aim3s.pk)
+        datasets = DatasetVersion.objects.filter(store=aim3s)
+        _wait_for(datasets.exists, 180, "the job's dataset version")
+        lock.take(DatasetVersion._meta.db_table, datasets.get().pk)
+        _wait_for(lock.blocks_someone, 300, "the job to train, judge and start writing its version")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
 
     dataset = DatasetVersion.objects.get(store=aim3s)
     assert not ModelVersion.objects.filter(dataset_version=dataset).exists()

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 import redis
 from django.conf import settings
@@ -38,6 +37,7 @@ from jwo_review.store.models import Visit, VisitStatus
 from jwo_review.store.services.ingest import visits_ingest
 from low_confidence_queue.models import ReviewTask, RoutingPolicy, VisitRouting
 from tests.factories import visit_payload
+from tests.row_lock import row_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 N_VISITS = 256  # one scoring chunk: one transaction
@@ -110,31 +110,12 @@ def test_a_worker_killed_mid_batch_leaves_every_visit_scored_and_routed_once(
         broker.delete("unacked", "unacked_index")
         score_visits.delay(ids)
 
-        db = connection.settings_dict
-        blocker = psycopg2.connect(
-            dbname=db["NAME"], user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
-        )
-        try:
-            with blocker.cursor() as cur:  # psycopg2 opens a transaction: the lock holds until rollback
-                cur.execute(f"SELECT id FROM {Visit._meta.db_table} WHERE id = %s FOR UPDATE", [ids[-1]])
+        with row_lock() as lock:
+            lock.take(Visit._meta.db_table, ids[-1])
             first = start_worker("worker-1.log")
-
-            def worker_waits_on_the_lock() -> bool:
-                with blocker.cursor() as cur:
-                    # Activity is read once per transaction unless the snapshot is dropped.
-                    cur.execute("SELECT pg_stat_clear_snapshot()")
-                    cur.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
-                    )
-                    row = cur.fetchone()
-                return bool(row and row[0])
-
-            _wait_for(worker_waits_on_the_lock, 120, "the worker's scoring transaction to reach the batch's last visit")
+            _wait_for(lock.blocks_someone, 120, "the worker's scoring transaction to reach the batch's last visit")
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=10)
-        finally:
-            blocker.rollback()
-            blocker.close()
         scored_at_kill = Prediction.objects.filter(visit_id__in=ids).count()
         assert scored_at_kill < N_VISITS, "the worker finished before it was killed; the test proves nothing"
         assert Visit.objects.filter(pk__in=ids, status=VisitStatus.RECEIVED).count() == N_VISITS - scored_at_kill
