@@ -44,11 +44,16 @@ class Candidate:
         return TransformerScorer(self.model, self.platt)
 
 
-def _event_labels(rows: list[dict[str, Any]]) -> dict[int, dict[int, dict[str, Any]]]:
-    """{visit: {event seq: label}}; annotation wins over a review's attribution."""
+def _event_labels(
+    rows: list[dict[str, Any]], sources: tuple[str, ...] | None = None
+) -> dict[int, dict[int, dict[str, Any]]]:
+    """{visit: {event seq: label}}; annotation wins over a review's attribution. With
+    ``sources`` (source prefixes such as ``review:``), only those examples teach."""
     out: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
     for r in sorted(rows, key=lambda r: 0 if str(r["source"]).startswith("review") else 1):
         if r["kind"] != ExampleKind.EVENT or r["event_seq"] is None:
+            continue
+        if sources is not None and not str(r["source"]).startswith(sources):
             continue
         out[int(r["visit_id"])][int(r["event_seq"])] = {
             "action": r["action"],
@@ -68,12 +73,13 @@ def _receipt_key(lines: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def store_training_data(
-    dataset: DatasetVersion,
+    dataset: DatasetVersion, event_sources: tuple[str, ...] | None = None
 ) -> tuple[list[VisitFeatures], list[tuple[VisitFeatures, list[dict[str, Any]]]], dict[str, int]]:
     """The train side of a dataset version as (event-labelled visits, [(visit, final
-    receipt)] for the calibrator, counts)."""
+    receipt)] for the calibrator, counts); ``event_sources`` limits which examples label
+    events (every reviewed receipt still calibrates)."""
     rows = dataset_examples(dataset, split="train")
-    labels = _event_labels(rows)
+    labels = _event_labels(rows, event_sources)
     finals = {int(r["visit_id"]): list(r["lines"]) for r in rows if r["kind"] == ExampleKind.RECEIPT}
     ids = sorted(set(labels) | set(finals))
     payloads = visit_payloads(ids)
@@ -95,12 +101,20 @@ def store_training_data(
     return labelled, receipts, counts
 
 
-def candidate_train(*, dataset: DatasetVersion, parent: ModelVersion, plan: Recipe, seed: int) -> Candidate:
+def candidate_train(
+    *,
+    dataset: DatasetVersion,
+    parent: ModelVersion,
+    plan: Recipe,
+    seed: int,
+    event_sources: tuple[str, ...] | None = None,
+) -> Candidate:
     """Fine-tune ``parent`` on the dataset's train side plus ``plan.base_visits`` simulated
     base visits, then calibrate on the store's reviewed receipts (falls back to the
-    parent's calibrator when those are all right or all wrong)."""
+    parent's calibrator when those are all right or all wrong). ``event_sources`` limits
+    the event labels to examples from those sources (to measure what each adds)."""
     started = time.perf_counter()
-    labelled, receipts, counts = store_training_data(dataset)
+    labelled, receipts, counts = store_training_data(dataset, event_sources)
     base = simulated_dataset(plan.base_scenario, plan.base_visits, seed) if plan.base_visits else None
     features = labelled + (base.features if base is not None else [])
     init = cast(VisitTransformer, loaded_scorer(parent).model)
