@@ -116,6 +116,20 @@ class StoreModelAdmin(admin.ModelAdmin[StoreModel]):
 
     list_display = ["store", "model_version", "activated_at"]
     readonly_fields = ["store", "model_version", "activated_at"]
+    actions = ["rollback"]
+
+    @admin.action(description="Roll the selected stores back to the version they had before")
+    def rollback(self, request: HttpRequest, queryset: QuerySet[StoreModel]) -> None:
+        # The store's threshold moves with its version: that lives with the queue's routing.
+        from low_confidence_queue.services.retraining import store_model_rollback
+
+        for row in queryset.select_related("store"):
+            try:
+                version = store_model_rollback(store=row.store, by=request.user)
+            except ServiceError as error:
+                self.message_user(request, f"{row.store.code}: {error.message}", messages.ERROR)
+                continue
+            self.message_user(request, f"{row.store.code} is scored by {version.name} again.", messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -16,5 +16,10 @@ urlpatterns = [
     path("queue/disputes/", views.DisputeView.as_view(), name="queue-api-disputes"),
     path("queue/policies/", views.PolicyListView.as_view(), name="queue-api-policies"),
     path("queue/store-thresholds/", views.StoreThresholdListView.as_view(), name="queue-api-store-thresholds"),
+    path(
+        "queue/stores/<slug:store>/model/rollback/",
+        views.StoreModelRollbackView.as_view(),
+        name="queue-api-store-model-rollback",
+    ),
     path("queue/policies/<slug:scope>/", views.PolicyDetailView.as_view(), name="queue-api-policy"),
 ]

@@ -255,3 +255,25 @@ class StoreThresholdListView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(StoreThresholdSerializer(store_thresholds_all(), many=True).data)
+
+
+class StoreModelRollbackView(APIView):
+    permission_classes = [Admins]
+
+    @extend_schema(
+        summary="Give a store back the version that scored it before its current one",
+        request=None,
+        responses={
+            200: StoreThresholdSerializer,
+            404: OpenApiResponse(description="No such store"),
+            409: OpenApiResponse(description="The store has no version of its own"),
+        },
+    )
+    def post(self, request: Request, store: str) -> Response:
+        from low_confidence_queue.services.retraining import store_model_rollback  # torch: only when used
+
+        target = Store.objects.filter(code=store).first()
+        if target is None:
+            raise NotFound(f"No store with code {store!r}.")
+        store_model_rollback(store=target, by=request.user)
+        return Response(StoreThresholdSerializer(target.threshold).data)

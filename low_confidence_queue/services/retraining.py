@@ -23,8 +23,9 @@ from inference.models import DatasetVersion, ExampleKind, LabelledExample, Model
 from inference.recipe import recipe
 from inference.retraining import Candidate, candidate_train
 from inference.scoring import model_to_bytes
-from inference.selectors import model_for_store
+from inference.selectors import active_model, model_for_store
 from inference.services import visits_predict, visits_predict_with
+from jwo_review.errors import Conflict
 from jwo_review.store.models import Store
 from jwo_review.store.services.audit import audit_record
 from low_confidence_queue.models import VisitRouting
@@ -207,6 +208,42 @@ def store_model_promote(*, store: Store, model_version: ModelVersion, by_label: 
         after={"active": model_version.name, "store": store.code, "threshold": model_version.threshold},
     )
     store_threshold_refresh(store=store, model_version=model_version)
+
+
+@transaction.atomic
+def store_model_rollback(*, store: Store, by: Any = None) -> ModelVersion:
+    """Give ``store`` back the version that scored it before its current one: the current
+    version's parent when that was the store's own too, else the company-wide active
+    version (the store's row goes). Audited as ``model_rolled_back``; the threshold then
+    comes from the store's evidence under the version it returns to."""
+    current = StoreModel.objects.select_for_update().filter(store=store).select_related("model_version").first()
+    if current is None:
+        raise Conflict(
+            f"Store {store.code} is scored by the company-wide model; roll that back instead.",
+            fields={"store": ["No version of its own."]},
+        )
+    was = current.model_version
+    company = active_model()
+    parent = was.parent
+    if parent is not None and parent.dataset_version is not None and parent.dataset_version.store_id == store.pk:
+        current.model_version = parent
+        current.save(update_fields=["model_version", "activated_at"])
+        back = parent
+    else:
+        if company is None:
+            raise Conflict("No company-wide active model to return the store to.")
+        current.delete()
+        back = company
+    audit_record(
+        action="model_rolled_back",
+        actor=by,
+        actor_label="" if by is not None else "system",
+        target=back,
+        before={"active": was.name, "store": store.code},
+        after={"active": back.name, "store": store.code, "store_own": back != company},
+    )
+    store_threshold_refresh(store=store, model_version=back)
+    return back
 
 
 def store_retrain(*, store_id: int, preset: str | None = None, seed: int = 0, by: str = "retraining") -> RetrainResult:

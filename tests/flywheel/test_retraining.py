@@ -125,3 +125,57 @@ def test_a_training_task_that_dies_before_its_end_leaves_no_version_and_no_promo
     assert not StoreModel.objects.filter(store=aim3s).exists() and model_for_store(aim3s.pk) == parent
     assert StoreThreshold.objects.get(store=aim3s).threshold == threshold_before
     assert AuditLogEntry.objects.filter(action__startswith="model_").count() == audited_before
+
+
+def test_a_store_rolls_back_to_its_previous_version_then_to_the_company_model(
+    reviewed_store: ReviewedStore,
+    register: Any,
+    untrained: ModelVersion,
+    aim3s: Store,
+    users: dict[str, Any],
+    client_as: Any,
+) -> None:
+    reviewed_store(untrained)  # the company-wide active version
+    dataset, _ = dataset_snapshot(store=aim3s)
+    gate = candidate_judge(candidate=_candidate(register(), untrained, dataset), store=aim3s)
+    first, _ = _register(
+        candidate=_candidate(register(), untrained, dataset), store=aim3s, gate=gate, plan_name="t", seed=0
+    )
+    assert model_for_store(aim3s.pk) == first
+    second = register()
+    ModelVersion.objects.filter(pk=second.pk).update(parent=first, dataset_version=dataset)
+    second.refresh_from_db()
+    retraining.store_model_promote(store=aim3s, model_version=second, by_label="retraining")
+
+    back = retraining.store_model_rollback(store=aim3s, by=users["admin"])
+    assert back == first and model_for_store(aim3s.pk) == first
+    entry = AuditLogEntry.objects.filter(action="model_rolled_back").latest("pk")
+    assert entry.actor == users["admin"] and entry.before == {"active": second.name, "store": aim3s.code}
+    assert StoreThreshold.objects.get(store=aim3s).model_version == first.name
+
+    # The first version of the store's own came from the company model: back to that, by the API.
+    response = client_as("admin").post(f"/api/v1/queue/stores/{aim3s.code}/model/rollback/")
+    assert response.status_code == 200, response.content
+    assert response.json()["model_version"] == untrained.name
+    assert not StoreModel.objects.filter(store=aim3s).exists() and model_for_store(aim3s.pk) == untrained
+    assert AuditLogEntry.objects.filter(action="model_rolled_back").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("role", "code", "expected"),
+    [
+        ("anonymous", "aim3s", 401),
+        ("annotator", "aim3s", 403),
+        ("reviewer", "aim3s", 403),
+        ("store_key", "aim3s", 403),
+        ("admin", "aim3s", 409),  # scored by the company-wide model: nothing of its own to roll back
+        ("admin", "NOPE", 404),
+    ],
+)
+def test_a_store_rollback_answers_admins_only_and_says_why_it_cannot(
+    client_as: Any, aim3s: Store, role: str, code: str, expected: int
+) -> None:
+    response = client_as(role).post(f"/api/v1/queue/stores/{code}/model/rollback/")
+    assert response.status_code == expected, response.content
+    if expected == 409:
+        assert "company-wide" in response.json()["detail"]

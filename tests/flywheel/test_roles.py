@@ -76,3 +76,21 @@ def test_the_admin_lists_lineage_read_only(users: dict[str, Any], lineage: dict[
     assert client.get(path + "add/").status_code == 403
     client.force_login(users["reviewer"])
     assert client.get(path).status_code in (302, 403)
+
+
+def test_the_admin_rolls_a_store_back_or_says_why_it_cannot(users: dict[str, Any], aim3s: Store) -> None:
+    from inference.models import StoreModel
+
+    client = Client()
+    client.force_login(users["admin"])
+    # A store scored by the company-wide model has no row here, so the action has nothing
+    # to select; a row whose version has no parent of the store's and no company model to
+    # fall back to is refused with the reason.
+    orphan = ModelVersion.objects.create(name="store-own", status="retired", target_accuracy=0.995, threshold=0.9)
+    row = StoreModel.objects.create(store=aim3s, model_version=orphan)
+    response = client.post(
+        "/admin/inference/storemodel/", {"action": "rollback", "_selected_action": [row.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    assert "No company-wide active model" in response.content.decode()
+    assert StoreModel.objects.filter(store=aim3s, model_version=orphan).exists()
