@@ -216,6 +216,36 @@ def test_put_back_without_a_plate_returns_the_unit_where_it_came_from() -> None:
     pick, back = sorted(sim.truth["interactions"], key=lambda a: a["t_start"])
     assert back["plate"] == pick["plate"] and back["case"] == "put_back"
     assert sim.truth["receipt"] == []
+    # The unit goes back weighing what it weighed when it was picked: the plate ends level.
+    assert back["delta_g"] == pytest.approx(-pick["delta_g"])
+
+
+def test_a_crowd_beyond_what_one_visit_tracks_is_refused() -> None:
+    others = "".join(f"      - {{name: o{i}, role: other}}\n" for i in range(24))
+    with pytest.raises(ScriptError, match="at most 24 people"):
+        script_from_text(ONE_VISIT + others)
+
+
+@pytest.mark.django_db
+def test_an_edited_script_run_again_with_its_seed_says_what_to_do(tmp_path: Path, media_root: Path) -> None:
+    script = tmp_path / "one.yaml"
+    script.write_text(ONE_VISIT)
+    _run("--script", str(script))
+    stored = Visit.objects.count()
+    script.write_text(ONE_VISIT.replace("t: 5,", "t: 7,"))
+    with pytest.raises(CommandError, match="another --seed"):
+        _run("--script", str(script))
+    assert Visit.objects.count() == stored
+    assert "1 new" in _run("--script", str(script), "--seed", "99")[0]
+
+
+def test_an_unreadable_script_or_a_negative_seed_is_a_clear_error(tmp_path: Path) -> None:
+    binary = tmp_path / "visits.yaml"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(CommandError, match="UTF-8 YAML or JSON"):
+        _run("--script", str(binary))
+    with pytest.raises(CommandError, match="--seed must be 0 or more"):
+        _run("--script", str(EXAMPLE), "--seed", "-1")
 
 
 @pytest.mark.django_db

@@ -17,7 +17,7 @@ File shape (``jwo_review/simulator/scripts/hand_over_and_misplaced.yaml`` is an 
     physics: {...}                #   with optional physics, detector and vision sections
     visits:
       - name: hand-over           # unique in the file
-        start: 2026-11-02T09:15:00Z   # optional; default: the scenario's start + 40 s per visit
+        start: 2026-11-02T09:15:00Z   # optional; default: scenario start + arrival_gap_s per visit
         people:
           - name: ana             # unique in the visit
             role: shopper         # shopper (the payment group, one receipt), other (another

@@ -30,6 +30,8 @@ WALK_OUT_S = 3.0
 """The least time between the last action (its reach and a step away) and leaving."""
 MAX_QUANTITY = 24
 MAX_SHOPPERS = 8
+MAX_PEOPLE = 24  # everyone in the store during one visit (track ids are finite)
+MAX_STAFF = 10
 MAX_DURATION_S = 3600.0
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
@@ -377,6 +379,13 @@ def _visit(raw: LineMapping, index: int, scenario: Scenario, seen: set[str]) -> 
     shoppers = [p for p in people if p.role == "shopper"]
     if not 1 <= len(shoppers) <= MAX_SHOPPERS:
         raise r.fail("people", f"a visit is one payment group of 1 to {MAX_SHOPPERS} shoppers, not {len(shoppers)}.")
+    staff = [p for p in people if p.role == "staff"]
+    if len(people) > MAX_PEOPLE or len(staff) > MAX_STAFF:
+        raise r.fail(
+            "people",
+            f"at most {MAX_PEOPLE} people ({MAX_STAFF} of them staff) in one visit, not {len(people)} ({len(staff)}"
+            " staff); split the scene into several visits.",
+        )
     visit = ScriptedVisit(name=name, index=index, line=raw.line, start=_start(r), people=people)
     _check_companions(visit)
     _check_times(visit)
@@ -410,4 +419,8 @@ def load_script(path: str | Path) -> Script:
     file = Path(path)
     if not file.is_file():
         raise ScriptError(f"no script file {str(file)!r}.")
-    return script_from_text(file.read_text(), source=str(file), is_json=file.suffix.lower() == ".json")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScriptError(f"cannot read {str(file)!r} ({exc}); a script is a UTF-8 YAML or JSON text file.") from None
+    return script_from_text(text, source=str(file), is_json=file.suffix.lower() == ".json")

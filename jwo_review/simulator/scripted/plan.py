@@ -30,8 +30,8 @@ class _ScriptPlanner:
         self.pl = Planner(scenario, rng)
         self.people: dict[str, Person] = {}
         self.plan = VisitPlan(duration_s=0.0, cases=[], people=[], interactions=[])
-        self.origin: dict[tuple[str, str], list[str]] = {}
-        """(person, sku) -> the plates the units they hold came from, last taken last."""
+        self.origin: dict[tuple[str, str], list[tuple[str, float]]] = {}
+        """(person, sku) -> (plate it came from, its weight) of each unit they hold, last taken last."""
         self.next_t: dict[tuple[str, Step], float] = {}
         """(person, step) -> when that person's next action or hand-over is."""
 
@@ -57,7 +57,7 @@ class _ScriptPlanner:
         if until > t_last:
             person.waypoints.append((until, x, y))
 
-    def take_units(self, name: str, sku: str, quantity: int) -> list[str]:
+    def take_units(self, name: str, sku: str, quantity: int) -> list[tuple[str, float]]:
         stack = self.origin.setdefault((name, sku), [])
         taken = stack[-quantity:] if quantity else []
         del stack[len(stack) - len(taken) :]
@@ -66,16 +66,15 @@ class _ScriptPlanner:
     def reach(self, step: Step) -> None:
         person = self.people[step.person]
         s, pl = self.s, self.pl
+        # A unit put back weighs what it weighed when it was picked (or handed over).
+        returned = self.take_units(step.person, step.sku, step.quantity) if step.action == "put_back" else []
         if step.plate is not None:
             code = step.plate
         elif step.action == "put_back":
-            came_from = self.take_units(step.person, step.sku, step.quantity)
-            code = came_from[-1] if came_from else s.sku_plates[step.sku][0]
+            code = returned[-1][0] if returned else s.sku_plates[step.sku][0]
         else:
             options = s.sku_plates[step.sku]
             code = options[int(pl.rng.integers(len(options)))]
-        if step.action == "put_back" and step.plate is not None:
-            self.take_units(step.person, step.sku, step.quantity)
         plate = s.plates[code]
         stand = pl.stand_point(plate)
         arrive = self.walk(person, stand, step.t - pl.u(0.3, 1.0), step.t - 0.1)
@@ -99,7 +98,8 @@ class _ScriptPlanner:
             quantity=step.quantity,
             track_id=person.track_id,
             role=person.role,
-            unit_weights=[pl.unit_weight(step.sku) for _ in range(step.quantity)],
+            unit_weights=[w for _, w in returned]
+            + [pl.unit_weight(step.sku) for _ in range(step.quantity - len(returned))],
             plates=plates,
             case=self.case(step, code),
             hand=(plate.x_m + float(pl.rng.normal(0, 0.02)), plate.y_m + float(pl.rng.normal(0, 0.02))),
@@ -108,7 +108,7 @@ class _ScriptPlanner:
         self.plan.stops.append((person.track_id, plate.fixture, arrive, t_end + 0.3, *stand))
         self.stay(person, t_end)
         if step.action == "pick":
-            self.origin.setdefault((step.person, step.sku), []).extend([code] * step.quantity)
+            self.origin.setdefault((step.person, step.sku), []).extend((code, w) for w in act.unit_weights)
 
     def case(self, step: Step, plate: str) -> str | None:
         """The hard case an action makes (crowding is settled once every reach is planned)."""

@@ -24,7 +24,7 @@ from typing import IO, Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from jwo_review.errors import InvalidInput
+from jwo_review.errors import Conflict, InvalidInput
 from jwo_review.simulator.generate import SimVisit, simulate_visits
 from jwo_review.simulator.report import RunReport
 from jwo_review.simulator.scenario import Scenario, ScenarioError, load_scenario
@@ -52,6 +52,8 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["seed"] is not None and options["seed"] < 0:
+            raise CommandError(f"--seed must be 0 or more, not {options['seed']}.")
         if options["script"] is not None:
             if options["visits"] is not None or options["start"] is not None:
                 raise CommandError("--visits and --start are for generated visits; a script lists its own visits.")
@@ -146,4 +148,13 @@ class Command(BaseCommand):
         except InvalidInput as exc:
             detail = getattr(exc, "fields", "")
             raise CommandError(f"Ingest refused a simulated visit: {exc} {detail}") from None
+        except Conflict as exc:
+            # A visit's id is script, seed and place in the file: an edited script run again
+            # with the same seed names visits already stored with other contents.
+            raise CommandError(
+                f"{exc} A visit with this id was ingested before with other contents: run an edited script with"
+                " another --seed (nothing of this run was stored)."
+                if whole
+                else f"{exc}"
+            ) from None
         return sum(r.created for r in results)
