@@ -63,16 +63,8 @@ from inference.features.schema import (
 from inference.features.vision import VISION_KINDS
 from inference.features.visit import VisitFeatures, featurize
 
-# Tensor widths under their older names.
-EVENT_FEATURES = EVENT_TOKEN.width
-VISION_FEATURES = VISION_TOKEN.width
-TRACK_FEATURES = TRACK_TOKEN.width
-PQ_FEATURES = PRODUCT_PAIR.width
-TRACK_PAIR_FEATURES = TRACK_PAIR.width
-
 __all__ = [
     "ACTIONS",
-    "EVENT_FEATURES",
     "EVENT_TOKEN",
     "IGNORE",
     "MAX_PRODUCTS",
@@ -80,7 +72,6 @@ __all__ = [
     "MAX_TRACKS",
     "NOISE",
     "PICK",
-    "PQ_FEATURES",
     "PRODUCT_PAIR",
     "PUT_BACK",
     "REACH_ACTIONS",
@@ -93,13 +84,10 @@ __all__ = [
     "RESTOCK",
     "SCHEMAS",
     "TIME_SLACK_S",
-    "TRACK_FEATURES",
     "TRACK_PAIR",
-    "TRACK_PAIR_FEATURES",
     "TRACK_TOKEN",
     "UNKNOWN_DISTANCE_M",
     "UNSEEN_TRACK",
-    "VISION_FEATURES",
     "VISION_KINDS",
     "VISION_TOKEN",
     "FeatureGroup",

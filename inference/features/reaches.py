@@ -36,7 +36,14 @@ from numpy.typing import NDArray
 from inference.context import PlateInfo
 from inference.features.events import plate_columns
 from inference.features.matching import hand_match, overlaps, sort_scores, spatial_weight, weight_match
-from inference.features.scene import UNKNOWN_DISTANCE_M, ViewPool, VisitScene, person_position, pool_views
+from inference.features.scene import (
+    UNKNOWN_DISTANCE_M,
+    ViewPool,
+    VisitScene,
+    known_candidates,
+    person_position,
+    pool_views,
+)
 from inference.features.schema import MAX_PRODUCTS, REACH_PRODUCT, REACH_TOKEN, REACH_TRACK, Columns
 
 VIEW_GAP_S = 0.5  # a camera's view of a reach starts within this of the reach's first view
@@ -129,8 +136,7 @@ def _candidates(visit: VisitScene, plate: str, pool: ViewPool) -> list[str]:
     cands += list(ctx.facings.get(plate, []))
     for code, _ in ctx.neighbours.get(plate, []):
         cands += ctx.facings.get(code, [])
-    seen: set[str] = set()
-    return [s for s in cands if s in ctx.products and not (s in seen or seen.add(s))][:MAX_PRODUCTS]  # type: ignore[func-returns-value]
+    return known_candidates(cands, ctx)
 
 
 def _reach(visit: VisitScene, views: list[dict[str, Any]]) -> Reach:

@@ -244,8 +244,12 @@ def _candidates(
     cands += [ctx.skus[i] for i in np.argsort(z_all, kind="stable")[:3]]
     if delta > 0:
         cands += [s for s, _ in sorted(earlier_picks.items(), key=lambda kv: (-kv[1], kv[0]))[:4]]
-    seen: set[str] = set()
-    return [s for s in cands if s in ctx.products and not (s in seen or seen.add(s))][:MAX_PRODUCTS]  # type: ignore[func-returns-value]
+    return known_candidates(cands, ctx)
+
+
+def known_candidates(cands: list[str], ctx: StoreContext) -> list[str]:
+    """The catalogue's products among ``cands``, first mention first, at most ``MAX_PRODUCTS``."""
+    return list(dict.fromkeys(s for s in cands if s in ctx.products))[:MAX_PRODUCTS]
 
 
 def event_scene(visit: VisitScene, event: dict[str, Any], earlier_picks: dict[str, float]) -> EventScene:

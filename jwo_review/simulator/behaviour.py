@@ -200,6 +200,20 @@ class Planner:
         person.waypoints.append((arrive, to[0], to[1]))
         return arrive
 
+    def touched_plates(self, plate: PlateInfo) -> dict[str, float]:
+        """The plates a reach into ``plate`` loads: sometimes the units lie across it and a
+        neighbour, which then carries part of the weight change."""
+        if self.rng.random() < self.s.physics["straddle_rate"]:
+            other = self.neighbour(plate, 1)
+            if other is not None:
+                share = self.u(0.5, 0.85)
+                return {plate.code: share, other.code: 1.0 - share}
+        return {plate.code: 1.0}
+
+    def hand_at(self, plate: PlateInfo) -> tuple[float, float]:
+        """Where the hand is seen reaching into ``plate`` (2 cm of noise)."""
+        return plate.x_m + float(self.rng.normal(0, 0.02)), plate.y_m + float(self.rng.normal(0, 0.02))
+
     def interaction(
         self,
         person: Person,
@@ -214,13 +228,8 @@ class Planner:
         t_start = t_arrive + self.u(0.4, 2.0)
         t_end = t_start + self.u(1.2, 2.4)
         t_change = t_start + self.u(0.35, 0.65) * (t_end - t_start)
-        plates = {plate.code: 1.0}
-        if straddle and sku is not None and self.rng.random() < self.s.physics["straddle_rate"]:
-            other = self.neighbour(plate, 1)
-            if other is not None:
-                share = self.u(0.5, 0.85)
-                plates = {plate.code: share, other.code: 1.0 - share}
-        hand = (plate.x_m + float(self.rng.normal(0, 0.02)), plate.y_m + float(self.rng.normal(0, 0.02)))
+        plates = self.touched_plates(plate) if straddle and sku is not None else {plate.code: 1.0}
+        hand = self.hand_at(plate)
         return Interaction(
             t_start=t_start,
             t_end=t_end,

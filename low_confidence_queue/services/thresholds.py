@@ -18,7 +18,7 @@ from django.utils import timezone
 from inference.calibration import NEVER
 from inference.datasets import dataset_examples
 from inference.evidence import Evidence, at_threshold, loosest_threshold, poststratified_weights
-from inference.models import ExampleKind, LabelledExample, ModelVersion
+from inference.models import ExampleKind, LabelledExample, ModelVersion, Prediction
 from jwo_review.store.models import Store
 from jwo_review.store.services.audit import audit_record
 from low_confidence_queue.models import Reason, RoutingPolicy, StoreThreshold, ThresholdSource, VisitRouting
@@ -115,7 +115,6 @@ def store_population(*, store: Store, model_version: ModelVersion, exclude: set[
     """The confidences ``model_version`` gives the store's routed visits (bar ``exclude``):
     stored predictions where it made them; of the rest a fixed random sample of at most
     ``POPULATION_SAMPLE`` scored in memory, each standing for its share of them."""
-    from inference.models import Prediction
     from inference.services import visits_predict
 
     routed = set(VisitRouting.objects.filter(visit__store=store).values_list("visit_id", flat=True)) - exclude

@@ -82,12 +82,7 @@ class _ScriptPlanner:
         t_start = step.t
         t_end = t_start + min(pl.u(1.2, 2.4), next_t - t_start - 0.3)
         t_change = t_start + pl.u(0.35, 0.65) * (t_end - t_start)
-        plates = {code: 1.0}
-        if step.action == "pick" and pl.rng.random() < s.physics["straddle_rate"]:
-            other = pl.neighbour(plate, 1)
-            if other is not None:
-                share = pl.u(0.5, 0.85)
-                plates = {code: share, other.code: 1.0 - share}
+        plates = pl.touched_plates(plate) if step.action == "pick" else {code: 1.0}
         act = Interaction(
             t_start=t_start,
             t_end=t_end,
@@ -102,7 +97,7 @@ class _ScriptPlanner:
             + [pl.unit_weight(step.sku) for _ in range(step.quantity - len(returned))],
             plates=plates,
             case=self.case(step, code),
-            hand=(plate.x_m + float(pl.rng.normal(0, 0.02)), plate.y_m + float(pl.rng.normal(0, 0.02))),
+            hand=pl.hand_at(plate),
         )
         self.plan.interactions.append(act)
         self.plan.stops.append((person.track_id, plate.fixture, arrive, t_end + 0.3, *stand))
