@@ -8,9 +8,9 @@ Named presets instead of defaults spread over the command, the trainer and the d
 - ``test``: small enough for the test suite (seconds).
 
 ``vision_items`` builds the network that reads unexplained reaches and can put an item
-on the receipt from vision (``inference.network.NetConfig``). It is off in every preset:
-the README's figures were measured without it; switching it on comes with a retrain
-and new figures.
+on the receipt from vision (``inference.network.NetConfig``): on in ``measured`` and
+``demo``, so the product bills what only the cameras saw; off in ``test``, whose
+networks only need to score, and the tests of the switch turn it on themselves.
 """
 
 from __future__ import annotations
@@ -54,9 +54,16 @@ class Recipe:
 
 
 PRESETS: dict[str, Recipe] = {
-    "measured": Recipe(name="measured", visits=24000, calibration_visits=30000, epochs=24, layers=3),
+    "measured": Recipe(name="measured", visits=24000, calibration_visits=30000, epochs=24, layers=3, vision_items=True),
     "demo": Recipe(
-        name="demo", visits=3500, calibration_visits=2500, epochs=6, layers=2, finetune_epochs=2, base_visits=1000
+        name="demo",
+        visits=3500,
+        calibration_visits=2500,
+        epochs=6,
+        layers=2,
+        finetune_epochs=2,
+        base_visits=1000,
+        vision_items=True,
     ),
     "test": Recipe(
         name="test",

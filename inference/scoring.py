@@ -22,6 +22,9 @@ from inference.features import VisitFeatures
 from inference.network import NetConfig, Probs, VisitTransformer, collate, predict_reach_probs
 
 FEATURE_VERSION = 2
+# The reach tensors (``REACH_TOKEN``, ``REACH_PRODUCT``, ``REACH_TRACK``) a ``vision_items``
+# network reads have a layout of their own; bump this with any change to them.
+REACH_FEATURE_VERSION = 1
 
 
 class Scorer(Protocol):
@@ -96,7 +99,10 @@ def pick_device() -> torch.device:
 def model_to_bytes(model: VisitTransformer) -> bytes:
     buffer = io.BytesIO()
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    torch.save({"config": model.config.as_dict(), "feature_version": FEATURE_VERSION, "state_dict": state}, buffer)
+    blob: dict[str, Any] = {"config": model.config.as_dict(), "feature_version": FEATURE_VERSION, "state_dict": state}
+    if model.config.vision_items:
+        blob["reach_feature_version"] = REACH_FEATURE_VERSION
+    torch.save(blob, buffer)
     return buffer.getvalue()
 
 
@@ -106,7 +112,13 @@ def model_from_bytes(data: bytes) -> VisitTransformer:
         raise ValueError(
             f"Weights use feature version {blob.get('feature_version')}; this code reads {FEATURE_VERSION}."
         )
-    model = VisitTransformer(NetConfig(**blob["config"]))
+    config = NetConfig(**blob["config"])
+    if config.vision_items and blob.get("reach_feature_version") != REACH_FEATURE_VERSION:
+        raise ValueError(
+            f"Weights read reach features version {blob.get('reach_feature_version')}; "
+            f"this code writes {REACH_FEATURE_VERSION}. Retrain with `manage.py train_model --vision-items`."
+        )
+    model = VisitTransformer(config)
     model.load_state_dict(blob["state_dict"])
     return model.eval()
 

@@ -85,9 +85,12 @@ REACH_ACTIONS = ("none", "pick", "put_back")
 REACH_NONE, REACH_PICK, REACH_PUT_BACK = range(3)
 
 
-def _reach_interaction(visit: VisitScene, reach: Reach, interactions: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The true interaction behind a reach: one for a product at the reach's plate or a
-    neighbour whose hand went in within ``VIEW_GAP_S`` of the first view (nearest first)."""
+def _reach_interaction(
+    visit: VisitScene, reach: Reach, interactions: list[dict[str, Any]]
+) -> tuple[int, dict[str, Any]] | None:
+    """The true interaction behind a reach, with its index: one for a product at the
+    reach's plate or a neighbour whose hand went in within ``VIEW_GAP_S`` of the first
+    view (nearest first)."""
     near = [
         (abs(float(a["t_start"]) - reach.t0), i, a)
         for i, a in enumerate(interactions)
@@ -96,21 +99,27 @@ def _reach_interaction(visit: VisitScene, reach: Reach, interactions: list[dict[
         and abs(float(a["t_start"]) - reach.t0) <= VIEW_GAP_S
         and max(spatial_weight(visit.ctx, v, a["plate"]) for v in reach.views) >= EXPLAINED_WEIGHT
     ]
-    return min(near, key=lambda n: (n[0], n[1]))[2] if near else None
+    if not near:
+        return None
+    _, i, act = min(near, key=lambda n: (n[0], n[1]))
+    return i, act
 
 
-def _weighed(visit: VisitScene, act: dict[str, Any], carried: list[dict[str, Any]]) -> bool:
-    """A weight event already carries this interaction: its training label (``carried``,
+def _weighed(visit: VisitScene, act: dict[str, Any], carried: list[dict[str, Any]], units: list[int]) -> bool:
+    """A weight event still carries this interaction: its training label (``carried``,
     in sorted event order) is the same move by the same person, at the interaction's
-    plate or a neighbour, around when the weight changed."""
+    plate or a neighbour, around when the weight changed, with units left (``units``,
+    per event, is used up here), so one weighed unit never explains two reaches."""
     t = float(act["t_change"])
-    for label, e in zip(carried, visit.events, strict=True):
+    for e_i, (label, e) in enumerate(zip(carried, visit.events, strict=True)):
         if (
-            (label.get("action"), label.get("sku"), label.get("track_id"))
+            units[e_i] > 0
+            and (label.get("action"), label.get("sku"), label.get("track_id"))
             == (act["action"], act["sku"], act.get("track_id"))
             and spatial_weight(visit.ctx, {"plate": act["plate"]}, e["plate"]) >= EXPLAINED_WEIGHT
             and float(e["t_start"]) - TIME_SLACK_S <= t <= float(e["t_end"]) + TIME_SLACK_S
         ):
+            units[e_i] -= max(1, int(act.get("quantity") or 1))
             return True
     return False
 
@@ -136,10 +145,21 @@ def attach_reach_labels(
     carried = [
         _group_share(labels[o], features, e_i, interactions, group) for e_i, o in enumerate(features.event_order)
     ]
+    units = [max(1, int(label.get("quantity") or 1)) for label in carried]
+    # Per interaction, whether a reach may carry it: decided once, so two reaches of one
+    # missed move put it on the receipt once (the first reach carries it).
+    open_moves: dict[int, bool] = {}
     missing = 0
     for r_i, reach in enumerate(reaches if interactions else []):
-        act = _reach_interaction(visit, reach, interactions)
-        if act is None or act["action"] not in ("pick", "put_back") or _weighed(visit, act, carried):
+        found = _reach_interaction(visit, reach, interactions)
+        if found is None or found[1]["action"] not in ("pick", "put_back"):
+            continue
+        i, act = found
+        if i in open_moves:
+            open_moves[i] = False
+            continue
+        open_moves[i] = not _weighed(visit, act, carried, units)
+        if not open_moves[i]:
             continue
         y_action[r_i] = REACH_PICK if act["action"] == "pick" else REACH_PUT_BACK
         if act["sku"] in reach.candidates:

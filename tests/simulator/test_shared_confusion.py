@@ -76,22 +76,21 @@ def test_an_occluded_view_scores_the_true_product_lower_than_a_clear_view_sharin
 
 
 def test_a_shared_reach_draws_the_same_scores_for_the_same_seed() -> None:
-    correlated = load_scenario("correlated")
+    correlated = load_scenario("default")
     first = [v.payload["vision_events"] for v in simulate_visits(correlated, 3, seed=8, streams=False)]
     again = [v.payload["vision_events"] for v in simulate_visits(correlated, 3, seed=8, streams=False)]
     assert first == again
 
 
 @pytest.mark.parametrize("name", ["default", "busy", "new_format"])
-def test_builtin_scenarios_keep_independent_views_and_their_fingerprint(name: str) -> None:
-    # Left out, not 0.0: a setting given would change the fingerprint and so every visit.
-    assert "shared_confusion" not in load_scenario(name).vision
+def test_builtin_stores_confuse_the_views_of_a_reach_together(name: str) -> None:
+    assert load_scenario(name).vision["shared_confusion"] == 0.8
 
 
-def test_the_correlated_scenario_is_the_default_with_views_confused_together() -> None:
-    default, correlated = load_scenario("default"), load_scenario("correlated")
-    assert correlated.vision == {**default.vision, "shared_confusion": 0.8}
-    assert (correlated.seed, correlated.traffic, correlated.hard_cases, correlated.store_spec) == (
+def test_the_independent_scenario_is_the_default_with_each_view_confused_on_its_own() -> None:
+    default, independent = load_scenario("default"), load_scenario("independent")
+    assert independent.vision == {**default.vision, "shared_confusion": 0.0}
+    assert (independent.seed, independent.traffic, independent.hard_cases, independent.store_spec) == (
         default.seed,
         default.traffic,
         default.hard_cases,

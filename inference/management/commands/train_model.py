@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from argparse import BooleanOptionalAction
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -42,9 +43,12 @@ class Command(BaseCommand):
         parser.add_argument("--target", type=float, default=None, help="Target accuracy of auto-issued receipts.")
         parser.add_argument(
             "--vision-items",
-            action="store_true",
+            action=BooleanOptionalAction,
             default=None,
-            help="Also read hands in a shelf no weight event explains and put items on the receipt from vision.",
+            help=(
+                "Also read hands in a shelf no weight event explains and put items on the receipt from vision "
+                "(default: the preset's; --no-vision-items trains a weight-events-only network)."
+            ),
         )
         parser.add_argument("--name", default="", help="Version name (default: scenario, seed and time).")
         parser.add_argument("--activate", action="store_true", help="Make the new version the active one.")

@@ -1,0 +1,59 @@
+"""Reach targets and saved reach weights: one weighed unit explains one reach at most, and
+weights fitted to another reach layout refuse to load instead of reading it wrongly."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import torch
+
+from inference.context import context_from_spec
+from inference.features.labels import _weighed
+from inference.network import NetConfig, VisitTransformer
+from inference.scoring import REACH_FEATURE_VERSION, model_from_bytes, model_to_bytes
+from tests.inference.frozen_visits import frozen_scenarios
+
+
+def _pick(plate: str, t: float, quantity: int = 1) -> dict[str, Any]:
+    return {"action": "pick", "sku": "AIM3S-002", "track_id": 4, "plate": plate, "t_change": t, "quantity": quantity}
+
+
+def test_a_weighed_unit_explains_one_interaction_and_is_then_used_up() -> None:
+    ctx = context_from_spec(frozen_scenarios()["default"]["store_spec"])
+    plate = next(iter(ctx.plates))
+    visit = SimpleNamespace(ctx=ctx, events=[{"plate": plate, "t_start": 10.0, "t_end": 11.0}])
+    carried = [{"action": "pick", "sku": "AIM3S-002", "track_id": 4, "quantity": 1}]
+    units = [1]
+    assert _weighed(visit, _pick(plate, 10.5), carried, units)  # type: ignore[arg-type]
+    # The same move again (a second unit the scale never saw): nothing left to carry it.
+    assert not _weighed(visit, _pick(plate, 10.6), carried, units)  # type: ignore[arg-type]
+    # An event that weighed two units carries two single picks.
+    units = [2]
+    assert _weighed(visit, _pick(plate, 10.5), carried, units)  # type: ignore[arg-type]
+    assert _weighed(visit, _pick(plate, 10.6), carried, units)  # type: ignore[arg-type]
+    assert not _weighed(visit, _pick(plate, 10.7), carried, units)  # type: ignore[arg-type]
+
+
+def _tiny(vision_items: bool) -> VisitTransformer:
+    torch.manual_seed(0)
+    return VisitTransformer(NetConfig(d_model=8, layers=1, heads=2, ff=8, pair_hidden=8, vision_items=vision_items))
+
+
+def test_switched_on_weights_record_their_reach_layout_and_refuse_another() -> None:
+    data = model_to_bytes(_tiny(True))
+    blob = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    assert blob["reach_feature_version"] == REACH_FEATURE_VERSION
+    assert model_from_bytes(data).config.vision_items
+    blob["reach_feature_version"] = REACH_FEATURE_VERSION + 1
+    buffer = io.BytesIO()
+    torch.save(blob, buffer)
+    with pytest.raises(ValueError, match="train_model --vision-items"):
+        model_from_bytes(buffer.getvalue())
+
+
+def test_weights_without_the_switch_carry_no_reach_layout() -> None:
+    blob = torch.load(io.BytesIO(model_to_bytes(_tiny(False))), map_location="cpu", weights_only=True)
+    assert "reach_feature_version" not in blob
