@@ -95,6 +95,27 @@ def poststratified_weights(
     return out
 
 
+def labelled_evidence(
+    confidence: NDArray[Any],
+    correct: NDArray[Any],
+    inclusion_weight: NDArray[Any],
+    population: tuple[NDArray[Any], NDArray[Any]] | None = None,
+    *,
+    ids: NDArray[Any] | None = None,
+    audited: NDArray[Any] | None = None,
+) -> Evidence:
+    """Evidence from labelled visits' confidences and whether each receipt was right.
+    With the store's visits (``population``: their confidences and the visits each stands
+    for) the labelled ones are post-stratified by confidence; without, each counts
+    ``inclusion_weight``, one over its chance of being labelled. Pure, so the product's
+    stores and an offline evaluation weigh their labels the same way."""
+    if population is not None:
+        weight = poststratified_weights(confidence, population[0], population[1])
+    else:
+        weight = np.asarray(inclusion_weight, dtype=np.float64)
+    return Evidence(confidence=confidence, correct=correct, weight=weight, ids=ids, audited=audited)
+
+
 def effective_size(weight: float, sq_weight: float) -> float:
     """Kish's effective sample size of weights with this sum and sum of squares."""
     return weight * weight / sq_weight if sq_weight > 0 else 0.0

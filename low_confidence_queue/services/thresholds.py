@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from inference.calibration import NEVER
 from inference.datasets import dataset_examples
-from inference.evidence import Evidence, at_threshold, loosest_threshold, poststratified_weights
+from inference.evidence import Evidence, at_threshold, labelled_evidence, loosest_threshold
 from inference.models import ExampleKind, LabelledExample, ModelVersion, Prediction
 from jwo_review.store.models import Store
 from jwo_review.store.services.audit import audit_record
@@ -91,15 +91,11 @@ def evidence_of(
     post-stratified by confidence (``inference.evidence``); without, each is weighted by
     one over its own chance of review."""
     ids = [v for v in labelled.ids if v in view]
-    confidence = np.array([view[v][0] for v in ids], dtype=np.float64)
-    if population is not None:
-        weight = poststratified_weights(confidence, population[0], population[1])
-    else:
-        weight = np.array([labelled.weights[v] for v in ids], dtype=np.float64)
-    return Evidence(
-        confidence=confidence,
-        correct=np.array([_line_key(view[v][1]) == _line_key(labelled.finals[v]) for v in ids], dtype=bool),
-        weight=weight,
+    return labelled_evidence(
+        np.array([view[v][0] for v in ids], dtype=np.float64),
+        np.array([_line_key(view[v][1]) == _line_key(labelled.finals[v]) for v in ids], dtype=bool),
+        np.array([labelled.weights[v] for v in ids], dtype=np.float64),
+        population,
         ids=np.array(ids, dtype=np.int64),
         audited=np.array([labelled.weights[v] > 1.0 for v in ids], dtype=bool),
     )

@@ -1,4 +1,10 @@
-"""Score fresh simulated visits with a model version and the rules baseline, side by side."""
+"""Score fresh simulated visits with a model version and the rules baseline, side by side.
+
+Beside the metrics: the visits the weight detector made impossible (``inference.oracle``),
+and how each scorer fares on them, so a ceiling of the detector is not read as a fault of
+the heads; and with ``--store-labelled N``, the model at the threshold a store would earn
+from N labelled visits of its own (``inference.evidence``), next to the global one.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,20 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from numpy.typing import NDArray
 
-from inference.calibration import choose_threshold, holdout_arrays, risk_coverage
+from inference.calibration import NEVER, choose_threshold, holdout_arrays, risk_coverage
+from inference.decode import VisitScore
+from inference.evidence import labelled_evidence, loosest_threshold
+from inference.metrics import receipt_metrics
 from inference.models import ModelVersion
-from inference.scoring import TransformerScorer, quantize_int8
+from inference.oracle import detector_impossible, impossible_figures
+from inference.scoring import Scorer, TransformerScorer, quantize_int8
 from inference.selectors import active_model
 from inference.services import baseline_scorer, loaded_scorer, threshold_for_target
-from inference.training import evaluate, simulated_dataset
+from inference.training import Dataset, evaluate, simulated_dataset
+
+# The store's labelled visits come from their own seed, clear of the evaluated visits
+# and of the training recipe's calibration (+1_000_003) and threshold (+2_000_006) seeds.
+STORE_LABELLED_SEED_OFFSET = 3_000_009
 
 COLUMNS = [
     "receipt_accuracy",
@@ -29,6 +43,8 @@ COLUMNS = [
     "auto_issued_accuracy",
     "threshold",
 ]
+IMPOSSIBLE_COLUMNS = ["impossible_right", "impossible_auto_issued", "impossible_auto_issued_wrong"]
+STORE_POINT = ["threshold", "coverage", "reviews_per_1000", "auto_issued_accuracy"]
 
 
 class Command(BaseCommand):
@@ -42,6 +58,12 @@ class Command(BaseCommand):
         parser.add_argument("--target", type=float, default=0.995)
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--plot", default="", help="Risk-coverage PNG path (default under MEDIA_ROOT/reports).")
+        parser.add_argument(
+            "--store-labelled",
+            type=int,
+            default=0,
+            help="Also report the model at the threshold a store earns from this many labelled visits (0: off).",
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
         version = ModelVersion.objects.filter(pk=o["model"]).first() if o["model"] else active_model()
@@ -49,7 +71,10 @@ class Command(BaseCommand):
             raise CommandError("No such model version, and no active one; train with `manage.py train_model`.")
         if not 0 < o["target"] < 1:
             raise CommandError("--target is a probability strictly between 0 and 1.")
+        if o["store_labelled"] < 0:
+            raise CommandError(f"--store-labelled is a number of visits, 0 (off) or more; got {o['store_labelled']}.")
         data = simulated_dataset(o["scenario"], o["visits"], o["seed"])
+        impossible = np.array(detector_impossible(data), dtype=bool)
         model = loaded_scorer(version)
         int8 = TransformerScorer(quantize_int8(model.model), model.platt)
         baseline = baseline_scorer(version)
@@ -62,8 +87,13 @@ class Command(BaseCommand):
             "seed": o["seed"],
             "target": o["target"],
             "model_version": {"id": version.pk, "name": version.name, "training_data": version.training_data},
+            "detector_impossible": {
+                "visits": int(impossible.sum()),
+                "share": round(float(impossible.mean()), 5) if impossible.size else 0.0,
+            },
         }
         curves: dict[str, tuple[NDArray[Any], NDArray[Any]]] = {}
+        scored: dict[str, tuple[list[VisitScore], NDArray[Any]]] = {}
         for key, scorer, threshold in (
             ("model", model, model_threshold),
             ("model_int8", int8, model_threshold),
@@ -71,10 +101,18 @@ class Command(BaseCommand):
         ):
             metrics, scores, correct = evaluate(scorer, data, threshold)
             metrics["visits_per_s"] = round(len(scores) / max(metrics.pop("score_seconds"), 1e-9), 1)
+            confidence = np.array([s.confidence for s in scores])
+            metrics.update(impossible_figures(impossible, correct, confidence >= threshold))
             report[key] = metrics
-            curves[key] = risk_coverage(np.array([s.confidence for s in scores]), correct)
+            curves[key] = risk_coverage(confidence, correct)
+            scored[key] = (scores, correct)
         model_reviews, base_reviews = report["model"]["reviews_per_1000"], report["baseline"]["reviews_per_1000"]
         report["reviews_ratio_model_to_baseline"] = round(model_reviews / base_reviews, 4) if base_reviews else None
+        if o["store_labelled"]:
+            seed = o["seed"] + STORE_LABELLED_SEED_OFFSET
+            labelled = simulated_dataset(o["scenario"], o["store_labelled"], seed)
+            point = operating_point(*scored["model"], data, impossible, store_threshold(model, labelled, o["target"]))
+            report["model_store_threshold"] = {"labelled_visits": o["store_labelled"], "labelled_seed": seed} | point
         if o["json"]:
             self.stdout.write(json.dumps(report))
             return
@@ -87,12 +125,26 @@ class Command(BaseCommand):
         self.stdout.write(f"Risk-coverage plot: {path}")
 
     def _table(self, report: dict[str, Any]) -> None:
+        self._metrics_table(report)
+        gone = report["detector_impossible"]
+        self.stdout.write(
+            f"detector-impossible visits: {gone['visits']} ({gone['share']:.2%}): even perfect event heads miss "
+            "their receipt; impossible_right counts those a scorer still got right (luck or vision)"
+        )
+        point = report.get("model_store_threshold")
+        if point is not None:
+            self.stdout.write(
+                f"model at the store's own threshold (from {point['labelled_visits']} labelled visits): "
+                + ", ".join(f"{k} {'-' if point[k] is None else point[k]}" for k in STORE_POINT + IMPOSSIBLE_COLUMNS)
+            )
+
+    def _metrics_table(self, report: dict[str, Any]) -> None:
         self.stdout.write(
             f"{report['scenario']}: {report['visits']} visits, seed {report['seed']}, target {report['target']}, "
             f"model version {report['model_version']['id']} ({report['model_version']['name']})"
         )
         self.stdout.write(f"{'metric':<22}{'model':>12}{'model_int8':>12}{'baseline':>12}")
-        for column in COLUMNS + ["visits_per_s"]:
+        for column in COLUMNS + ["visits_per_s"] + IMPOSSIBLE_COLUMNS:
             cells = [report[k].get(column) for k in ("model", "model_int8", "baseline")]
             self.stdout.write(f"{column:<22}" + "".join(f"{'-' if c is None else c:>12}" for c in cells))
 
@@ -137,3 +189,23 @@ class Command(BaseCommand):
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)
+
+
+def store_threshold(model: Scorer, labelled: Dataset, target: float) -> float:
+    """The threshold a store earns for ``model`` from ``labelled``, its own labelled visits,
+    under the product's bound (``loosest_threshold``); ``NEVER`` when none meets ``target``.
+    They are a plain random sample, labelled alike, so each counts one (``labelled_evidence``
+    without a population)."""
+    _, scores, correct = evaluate(model, labelled, NEVER)
+    confidence = np.array([s.confidence for s in scores], dtype=np.float64)
+    return loosest_threshold(labelled_evidence(confidence, correct, np.ones(len(confidence))), target)
+
+
+def operating_point(
+    scores: list[VisitScore], correct: NDArray[Any], data: Dataset, impossible: NDArray[Any], threshold: float
+) -> dict[str, Any]:
+    """What ``threshold`` does with already scored visits: the routing figures of
+    ``receipt_metrics`` (a threshold above 1 reviews everything) and the impossible ones."""
+    confidence = np.array([s.confidence for s in scores], dtype=np.float64)
+    metrics = receipt_metrics([s.receipt for s in scores], data.receipts, confidence, threshold)
+    return {k: metrics[k] for k in STORE_POINT} | impossible_figures(impossible, correct, confidence >= threshold)
