@@ -12,6 +12,11 @@ class PolicyForm(forms.Form):
     audit_rate = forms.FloatField(min_value=0.0, max_value=1.0, help_text="Share of confident visits reviewed anyway.")
     max_basket_value = forms.DecimalField(required=False, min_value=0, decimal_places=2, max_digits=10)
     max_basket_items = forms.IntegerField(required=False, min_value=1)
+    trust_model_calibration = forms.BooleanField(
+        required=False,
+        label="Trust the model's calibration",
+        help_text="A store's own policy only: the store the model was calibrated on starts from its threshold.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

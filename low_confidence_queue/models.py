@@ -57,6 +57,13 @@ class RoutingPolicy(models.Model):
         null=True, blank=True, default=30, help_text="Review baskets with more units (empty: no limit)."
     )
     sla_minutes = models.JSONField(default=default_sla_minutes, help_text="Minutes to decide, per routing reason.")
+    trust_model_calibration = models.BooleanField(
+        default=False,
+        help_text=(
+            "Start from the model's own threshold instead of the strict start of a new store. Only for the store "
+            "whose visits the model's held-out calibration was measured on; audits still check it."
+        ),
+    )
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -98,6 +105,7 @@ class VisitRouting(models.Model):
 
 class ThresholdSource(models.TextChoices):
     NEW_STORE = "new_store", "New store: strict start"
+    CALIBRATED = "calibrated", "The model's calibration on this store"
     EVIDENCE = "evidence", "The store's reviews and audits"
     AUDIT_SHORTFALL = "audit_shortfall", "Tightened: audits fell short"
 

@@ -105,6 +105,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
         "audit_rate": current.audit_rate,
         "max_basket_value": current.max_basket_value,
         "max_basket_items": current.max_basket_items,
+        "trust_model_calibration": current.trust_model_calibration,
         **{f"sla_{k}": v for k, v in current.sla_minutes.items()},
     }
     form = PolicyForm(request.POST or None, initial=initial)
@@ -118,6 +119,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
                 max_basket_value=form.cleaned_data["max_basket_value"],
                 max_basket_items=form.cleaned_data["max_basket_items"],
                 sla_minutes=form.sla(),
+                trust_model_calibration=form.cleaned_data["trust_model_calibration"],
             )
         except InvalidInput as exc:
             form.add_error(None, exc.message)

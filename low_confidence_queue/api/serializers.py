@@ -92,6 +92,7 @@ class PolicySerializer(serializers.ModelSerializer[RoutingPolicy]):
             "max_basket_value",
             "max_basket_items",
             "sla_minutes",
+            "trust_model_calibration",
             "updated_by",
             "updated_at",
         ]

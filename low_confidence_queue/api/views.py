@@ -242,6 +242,7 @@ class PolicyDetailView(APIView):
             max_basket_value=data.get("max_basket_value"),
             max_basket_items=data.get("max_basket_items"),
             sla_minutes=data.get("sla_minutes") or {},
+            trust_model_calibration=bool(data.get("trust_model_calibration", False)),
         )
         return Response(PolicySerializer(policy).data)
 

@@ -59,6 +59,7 @@ def policy_update(
     max_basket_value: Decimal | None,
     max_basket_items: int | None,
     sla_minutes: dict[str, Any],
+    trust_model_calibration: bool = False,
 ) -> RoutingPolicy:
     """Set the policy of ``store`` (or the global default). It applies to visits routed
     from now on; visits already routed keep the decision they got."""
@@ -71,6 +72,10 @@ def policy_update(
         errors["max_basket_value"] = ["Must not be negative."]
     if max_basket_items is not None and max_basket_items < 1:
         errors["max_basket_items"] = ["At least 1."]
+    if trust_model_calibration and store is None:
+        errors["trust_model_calibration"] = [
+            "Only a store's own policy can trust the model's calibration: it was measured on one store's visits."
+        ]
     if errors:
         raise InvalidInput("The policy is invalid; nothing was changed.", fields=errors)
     sla = _clean_sla(sla_minutes)
@@ -81,6 +86,7 @@ def policy_update(
     policy.max_basket_value = max_basket_value
     policy.max_basket_items = max_basket_items
     policy.sla_minutes = sla
+    policy.trust_model_calibration = trust_model_calibration
     policy.updated_by = actor if getattr(actor, "pk", None) else None
     policy.updated_at = timezone.now()
     policy.full_clean()
@@ -88,7 +94,20 @@ def policy_update(
     after = policy_snapshot(policy)
     if before != after:
         audit_record(action="policy_updated", actor=actor, target=policy, before=before, after=after)
+    if store is not None and (before or {}).get("trust_model_calibration", False) != trust_model_calibration:
+        _restart_threshold(store)
     return policy
+
+
+def _restart_threshold(store: Store) -> None:
+    """The store's threshold starts again from where the policy now says (the model's own
+    threshold, or the strict start), or from its evidence once that supports one."""
+    from inference.selectors import active_model
+    from low_confidence_queue.services.thresholds import store_threshold_refresh
+
+    version = active_model()
+    if version is not None:
+        store_threshold_refresh(store=store, model_version=version)
 
 
 def policy_snapshot(policy: RoutingPolicy) -> dict[str, Any]:
@@ -100,6 +119,7 @@ def policy_snapshot(policy: RoutingPolicy) -> dict[str, Any]:
         "max_basket_value": None if policy.max_basket_value is None else str(policy.max_basket_value),
         "max_basket_items": policy.max_basket_items,
         "sla_minutes": dict(policy.sla_minutes),
+        "trust_model_calibration": policy.trust_model_calibration,
     }
 
 

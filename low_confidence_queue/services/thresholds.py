@@ -1,7 +1,9 @@
 """Per-store thresholds: each store earns its auto-issue threshold from its own reviews
-and audits (``inference.evidence``). A new store starts strict with a high audit rate;
-the nightly refresh moves the threshold to the loosest one whose weighted lower bound of
-auto-issued accuracy meets the target; an audit that finds a wrong receipt checks the
+and audits (``inference.evidence``). A new store starts strict with a high audit rate
+(the store the model was calibrated on, where its policy trusts that calibration, starts
+from the model's own threshold, at the same audit rate); the nightly refresh moves the
+threshold to the loosest one whose weighted lower bound of auto-issued accuracy meets
+the target; an audit that finds a wrong receipt checks the
 bound at once and, if it has fallen short, tightens the threshold and tells admins."""
 
 from __future__ import annotations
@@ -213,17 +215,29 @@ def store_threshold_current(*, store: Store, model_version: ModelVersion) -> Sto
         return row
     fresh = row.model_version == ""
     policy = policy_for_store(store)
-    start = threshold_for(model_version, strict_target(policy.target_accuracy))
+    start, source, why = _start(model_version, policy)
     row.model_version = model_version.name
     return _save(
         row=row,
         fresh=fresh,
         threshold=start,
         audit_rate=max(policy.audit_rate, float(settings.JWO_NEW_STORE_AUDIT_RATE)),
-        source=ThresholdSource.NEW_STORE,
-        evidence={"target_accuracy": policy.target_accuracy, "strict_target": strict_target(policy.target_accuracy)},
+        source=source,
+        evidence=why,
         actor=f"model {model_version.name}",
     )
+
+
+def _start(model_version: ModelVersion, policy: RoutingPolicy) -> tuple[float, str, dict[str, Any]]:
+    """Where a store without enough evidence of its own sits: the strict start, or, for
+    the store the model was calibrated on (its policy says so), the model's own
+    threshold at the target. Audits then check either, at the new-store audit rate."""
+    if policy.store_id is not None and policy.trust_model_calibration:
+        why = {"target_accuracy": policy.target_accuracy, "trusted_calibration": True}
+        return threshold_for(model_version, policy.target_accuracy), ThresholdSource.CALIBRATED, why
+    strict = strict_target(policy.target_accuracy)
+    why = {"target_accuracy": policy.target_accuracy, "strict_target": strict}
+    return threshold_for(model_version, strict), ThresholdSource.NEW_STORE, why
 
 
 def store_threshold_refresh(
@@ -238,13 +252,14 @@ def store_threshold_refresh(
         row = StoreThreshold.objects.select_for_update().select_related("store").get(pk=row.pk)
         policy = policy_for_store(store)
         earned = loosest_threshold(evidence, policy.target_accuracy)
-        start = threshold_for(model_version, strict_target(policy.target_accuracy))
+        start, start_source, _ = _start(model_version, policy)
         if earned > 1.0:
-            threshold, source = start, ThresholdSource.NEW_STORE
+            threshold, source = start, start_source
         else:
             threshold, source = earned, ThresholdSource.EVIDENCE
         summary = _evidence_summary(evidence, threshold, policy)
         summary["strict_start"] = start
+        summary["trusted_calibration"] = start_source == ThresholdSource.CALIBRATED
         audit_rate = (
             policy.audit_rate if _settled(summary) else max(policy.audit_rate, float(settings.JWO_NEW_STORE_AUDIT_RATE))
         )
@@ -258,7 +273,7 @@ def store_threshold_check(*, store: Store) -> StoreThreshold | None:
     now falls below the target, tighten at once (to the loosest threshold above the current
     one that still meets it, else review everything) and tell admins in the audit log."""
     row = StoreThreshold.objects.filter(store=store).first()
-    if row is None or row.source != ThresholdSource.EVIDENCE:
+    if row is None or row.source not in (ThresholdSource.EVIDENCE, ThresholdSource.CALIBRATED):
         return row  # a strict start is already where a store without evidence sits
     version = ModelVersion.objects.filter(name=row.model_version).first()
     if version is None:

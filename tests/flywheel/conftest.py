@@ -56,3 +56,13 @@ def reviewed_store(aim3s: Store, users: dict[str, Any], ctx: StoreContext) -> Re
         return ids
 
     return make
+
+
+@pytest.fixture
+def curved_model(model_version: ModelVersion) -> ModelVersion:  # noqa: F811
+    """A version whose held-out curve answers for any target (receipts above 0.4 right)."""
+    conf = [round(1 - i / 20000, 7) for i in range(20000)]
+    wrong = list(range(12000, 20000, 3))  # the top 12,000 right, then one in three wrong
+    model_version.calibration = {"holdout": {"confidence": conf, "wrong": wrong, "alpha": 0.05}}
+    model_version.save()
+    return model_version

@@ -122,16 +122,6 @@ def test_the_loosest_threshold_meets_the_target_and_no_looser_one_does() -> None
     assert loosest_threshold(Evidence(np.array([]), np.array([], bool), np.array([])), 0.99) > 1.0
 
 
-@pytest.fixture
-def curved_model(model_version: ModelVersion) -> ModelVersion:
-    """A version whose held-out curve answers for any target (receipts above 0.4 right)."""
-    conf = [round(1 - i / 20000, 7) for i in range(20000)]
-    wrong = list(range(12000, 20000, 3))  # the top 12,000 right, then one in three wrong
-    model_version.calibration = {"holdout": {"confidence": conf, "wrong": wrong, "alpha": 0.05}}
-    model_version.save()
-    return model_version
-
-
 def test_a_new_store_starts_strict_with_a_higher_audit_rate(
     settings: Any, scored_visit: ScoredVisit, curved_model: ModelVersion
 ) -> None:

@@ -28,6 +28,31 @@ def demo_reviews(*, stdout: Any) -> None:
     stdout.write(f"  decided: {counts}")
 
 
+def trust_demo_calibration(*, stdout: Any) -> None:
+    """The demo model is trained and calibrated on simulated visits of the AIM3S store (the
+    default scenario), so that store's policy trusts the calibration, as an admin does for
+    the store a model was calibrated on: confident demo visits are issued from the start,
+    and the new-store audit rate checks them. Every other store still starts strict."""
+    from low_confidence_queue.services.policy import policy_for_store, policy_update
+
+    store = Store.objects.get(code="aim3s")
+    current = policy_for_store(store)
+    if current.store_id == store.pk and current.trust_model_calibration:
+        stdout.write("  already trusted")
+        return
+    policy_update(
+        store=store,
+        actor=None,
+        target_accuracy=current.target_accuracy,
+        audit_rate=current.audit_rate,
+        max_basket_value=current.max_basket_value,
+        max_basket_items=current.max_basket_items,
+        sla_minutes=dict(current.sla_minutes),
+        trust_model_calibration=True,
+    )
+    stdout.write("  the AIM3S store's policy trusts the model's calibration")
+
+
 class Command(BaseCommand):
     help = "Load the AIM3S store and demo users (idempotent)."
 
@@ -44,6 +69,7 @@ class Command(BaseCommand):
         call_command("create_demo_users", password=options["password"], stdout=self.stdout)
         self.stdout.write("[model] Built-in model (trains a small one if none is active)")
         call_command("demo_model", stdout=self.stdout)
+        trust_demo_calibration(stdout=self.stdout)
         self.stdout.write("[sim] Simulated demo visits and catalogue images")
         if not Visit.objects.filter(source="simulator").exists():
             call_command("simulate", scenario="default", visits=300, seed=7, quiet=True, stdout=self.stdout)
