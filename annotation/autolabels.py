@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from inference.assignments import weight_assignments
+
 
 def _clean(seq: int, action: str, sku: str | None, quantity: int, track_id: int | None) -> dict[str, Any]:
     moved = action in ("pick", "put_back", "restock")
@@ -21,7 +23,9 @@ def _clean(seq: int, action: str, sku: str | None, quantity: int, track_id: int 
 def from_assignments(seqs: Sequence[int], assignments: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One auto-label per weight event (``seqs`` in order) from a prediction's
     ``event_assignments``; ``confidence`` is the model's belief in its action and
-    product for the event (what hard-case mining ranks by)."""
+    product for the event (what hard-case mining ranks by). The reaches a ``vision_items``
+    network decided on are no weight events and get no auto-label."""
+    assignments = weight_assignments(assignments)
     out = []
     for i, seq in enumerate(seqs):
         a = assignments[i] if i < len(assignments) and isinstance(assignments[i], dict) else {}

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
+from inference.assignments import camera_only_items, is_vision, weight_assignments
 from inference.models import ExampleKind, LabelledExample
 from jwo_review.errors import InvalidInput
 from jwo_review.store.models import Visit
@@ -79,24 +80,24 @@ def receipt_attribution(
 ) -> dict[int, dict[str, Any]]:
     """Event labels a receipt-level answer implies, where it implies them unambiguously.
 
-    The model's event assignments sum to the proposed receipt. Every event whose (product,
-    shopper) line the reviewer left unchanged keeps its assignment as a confirmed label.
-    A changed line is attributed only when exactly one receipt event made it: a swapped
-    product (one line out, one line in, same shopper and quantity), a new quantity, or a
-    removed line (that event was no pick: labelled ``noise``). Events of any other change
-    get no label, so the visit teaches the receipt calibrator but not the event heads.
-    Returns {event seq: {action, sku, quantity, track_id}}."""
+    The model's event assignments, with the items only the cameras saw (``inference.
+    assignments``), sum to the proposed receipt. Every event whose (product, shopper) line
+    the reviewer left unchanged keeps its assignment as a confirmed label. A changed line
+    is attributed only when exactly one receipt event made it and no camera-only item
+    touched it: a swapped product (one line out, one line in, same shopper and quantity),
+    a new quantity, or a removed line (that event was no pick: labelled ``noise``). Events
+    of any other change get no label, so the visit teaches the receipt calibrator but not
+    the event heads. Returns {event seq: {action, sku, quantity, track_id}}."""
     before = {_line_key(x): int(x["quantity"]) for x in proposed}
     after = {_line_key(x): int(x["quantity"]) for x in final}
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    on_receipt = [a for a in assignments if a.get("on_receipt") and a.get("event") is not None]
+    events = [a for a in weight_assignments(assignments) if a.get("event") is not None]
     by_line: dict[tuple[str, int | None], list[dict[str, Any]]] = {}
-    for a in on_receipt:
+    for a in [a for a in events if a.get("on_receipt")] + camera_only_items(assignments):
         track = a.get("track_id")
         by_line.setdefault((str(a["sku"]), None if track is None else int(track)), []).append(a)
     labels: dict[int, dict[str, Any]] = {}
-    assignments = [a for a in assignments if a.get("event") is not None]
-    for a in assignments:
+    for a in events:
         track = a.get("track_id")
         key = (str(a.get("sku")), None if track is None else int(track))
         if not a.get("on_receipt") or key not in changed:
@@ -109,10 +110,10 @@ def receipt_attribution(
     gone = sorted(k for k in changed if k in before and k not in after)
     new = sorted(k for k in changed if k not in before and k in after)
     for key in sorted(changed):
-        events = by_line.get(key, [])
-        if len(events) != 1 or events[0]["action"] != "pick":
+        made_by = by_line.get(key, [])
+        if len(made_by) != 1 or made_by[0]["action"] != "pick" or is_vision(made_by[0]):
             continue
-        event = events[0]
+        event = made_by[0]
         label: dict[str, Any] | None = None
         if key in before and key in after:
             label = {"action": "pick", "sku": key[0], "quantity": after[key], "track_id": key[1]}
@@ -137,7 +138,8 @@ def review_examples(
     """The examples a review decision teaches: the final receipt (always) and the event
     labels it implies (``receipt_attribution``), all under source ``review:<reason>``."""
     labels = receipt_attribution(assignments=assignments, proposed=proposed, final=lines)
-    complete = bool(assignments) and len(labels) == len(assignments)
+    events = weight_assignments(assignments)
+    complete = bool(events) and len(labels) == len(events)
     specs = [
         ExampleSpec(
             ref="receipt",
@@ -148,7 +150,7 @@ def review_examples(
                 {"sku": x["sku"], "quantity": int(x["quantity"]), "shopper_track_id": x.get("shopper_track_id")}
                 for x in lines
             ],
-            provenance={**provenance, "events_labelled": len(labels), "events": len(assignments)},
+            provenance={**provenance, "events_labelled": len(labels), "events": len(events)},
         )
     ]
     specs += [

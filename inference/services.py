@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from inference.assignments import vision_entries
 from inference.calibration import NEVER, PlattScaling, choose_threshold, holdout_arrays
 from inference.features import featurize
 from inference.models import ModelStatus, ModelVersion, Prediction
@@ -232,7 +233,8 @@ def score_chunk(ids: list[int], version: ModelVersion, scorer: Scorer) -> list[i
                 model_version=version,
                 lines=s.lines,
                 confidence=s.confidence,
-                event_assignments=s.assignments,
+                # The reach decisions follow the weight events', marked as vision's.
+                event_assignments=[*s.assignments, *vision_entries(s.reach_items)],
                 latency_ms=round(latency_ms, 3),
             )
             for v, s in zip(todo, scores)

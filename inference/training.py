@@ -220,6 +220,9 @@ def train_and_calibrate(
     model_cal = calibrate(TransformerScorer(model), held, target=target, fit_data=fit)
     baseline_cal = calibrate(BaselineScorer(), held, target=target, fit_data=fit)
     missing = sum(int(f.meta.get("missing_product", 0)) for f in train.features)
+    # Labelled reaches whose true product none of the reach's candidates hold: the product
+    # head cannot learn them, as it cannot learn events without a candidate.
+    reaches_missing = sum(f.reach_missing_product for f in train.features)
     events = sum(len(f.events) for f in train.features)
     training_data = {
         "source": "simulator",
@@ -233,6 +236,7 @@ def train_and_calibrate(
         "epochs": epochs,
         "events": events,
         "events_without_candidate": missing,
+        "reaches_without_candidate": reaches_missing,
     }
     return TrainingResult(
         model=model,

@@ -53,13 +53,3 @@ class AddedLabelSerializer(serializers.Serializer[Any]):
 class LabelSubmitSerializer(serializers.Serializer[Any]):
     events = EventLabelSerializer(many=True)
     added = AddedLabelSerializer(many=True, required=False, default=list)
-
-
-class ClipAskSerializer(serializers.Serializer[Any]):
-    event = serializers.IntegerField(min_value=0, required=False, help_text="Weight event seq.")
-    t = serializers.FloatField(min_value=0, required=False, help_text="A moment with no weight event.")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if ("event" in attrs) == ("t" in attrs):
-            raise serializers.ValidationError({"event": ["Give either event or t."]})
-        return attrs

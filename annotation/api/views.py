@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.serializers import ClipAskSerializer, LabelSubmitSerializer, SlotSerializer
+from annotation.api.serializers import LabelSubmitSerializer, SlotSerializer
 from annotation.models import AnnotationSlot
 from annotation.selectors import annotator_stats, annotators_overview, slots_of
 from annotation.services.claims import slot_check_held, slot_claim_next, slot_held, slot_release, slot_renew
@@ -20,10 +20,9 @@ from jwo_review.accounts.roles import Role, has_role
 from jwo_review.api import validated
 from jwo_review.errors import InvalidInput, NotFound
 from jwo_review.store.api.clips import ClipStatusBaseView
-from jwo_review.store.api.serializers import ClipSerializer
-from jwo_review.store.interactions import time_window
+from jwo_review.store.api.serializers import ClipRequestSerializer, ClipSerializer
 from jwo_review.store.models import Clip
-from jwo_review.store.services.clips import event_clips_request, window_clips_request
+from jwo_review.store.services.clips import interaction_clips_request
 
 Annotators = roles_permission(Role.ANNOTATOR, Role.ADMIN)
 
@@ -118,21 +117,18 @@ class SlotClipsView(APIView):
 
     @extend_schema(
         summary="Request the multi-view clips of one event (or a moment) of your task",
-        request=ClipAskSerializer,
+        request=ClipRequestSerializer,
         responses=ClipSerializer(many=True),
     )
     def post(self, request: Request, slot_id: int) -> Response:
-        data = validated(ClipAskSerializer, request.data)
+        data = validated(ClipRequestSerializer, request.data)
         slot = AnnotationSlot.objects.select_related("task__visit").filter(pk=slot_id).first()
         if slot is None:
             raise NotFound("No such annotation slot.")
         if not has_role(request.user, Role.ADMIN):
             slot = slot_check_held(slot, request.user)
         visit = slot.task.visit
-        if "event" in data:
-            clips = event_clips_request(visit=visit, seq=data["event"])
-        else:
-            clips = window_clips_request(visit=visit, window=time_window(visit=visit, t=data["t"]))
+        clips = interaction_clips_request(visit=visit, seq=data.get("event"), t=data.get("t"))
         fresh = Clip.objects.select_related("camera").filter(pk__in=[c.pk for c in clips]).order_by("camera__code")
         return Response(ClipSerializer(fresh, many=True).data)
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from annotation.autolabels import from_assignments, from_truth
 from annotation.conf import PRIORITY
 from annotation.models import AnnotationSettings, AnnotationSlot, AnnotationTask, Source, TaskStatus
+from inference.assignments import weight_assignments
 from inference.models import Prediction
 from jwo_review.simulator.models import VisitTruth
 from jwo_review.store.models import Visit, WeightEvent
@@ -124,8 +125,9 @@ def tasks_from_corrections(*, visit_ids: Iterable[int] | None = None) -> Made:
 
 
 def _doubt(assignments: list[dict[str, Any]]) -> float:
-    """How unsure the model was of the visit's least sure event (0 sure .. 1 lost)."""
-    auto = from_assignments(list(range(len(assignments))), assignments)
+    """How unsure the model was of the visit's least sure weight event (0 sure .. 1 lost)."""
+    events = weight_assignments(assignments)
+    auto = from_assignments(list(range(len(events))), events)
     return max((1.0 - float(a["confidence"]) for a in auto), default=0.0)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from jwo_review.simulator.generate import SimVisit
@@ -61,15 +62,17 @@ def simulation_ingest(
     seed: int,
     batch_size: int | None = None,
     on_batch: Callable[[list[SimVisit], list[IngestResult]], Any] | None = None,
+    streams_saved: list[str] | None = None,
 ) -> list[IngestResult]:
-    """Ingest simulated visits batch by batch; returns every ingest result in order."""
+    """Ingest simulated visits batch by batch; returns every ingest result in order
+    (``streams_saved`` as ``visits_ingest`` takes it)."""
     simulation_store_ensure(scenario=scenario)
     size = min(batch_size or 25, settings.JWO_INGEST_MAX_BATCH)
     out: list[IngestResult] = []
     pending: list[SimVisit] = []
 
     def flush() -> None:
-        results = visits_ingest(payloads=[v.payload for v in pending], source="simulator")
+        results = visits_ingest(payloads=[v.payload for v in pending], source="simulator", streams_saved=streams_saved)
         visit_truths_store(scenario=scenario, seed=seed, results=results, visits=pending)
         out.extend(results)
         if on_batch is not None:
@@ -85,8 +88,15 @@ def simulation_ingest(
     return out
 
 
-@transaction.atomic
 def script_ingest(*, scenario: Scenario, visits: list[SimVisit], seed: int) -> list[IngestResult]:
     """Ingest a script's visits all or nothing: a replayed case is only useful whole, so
-    a visit the ingest refuses leaves none of the script's visits stored."""
-    return simulation_ingest(scenario=scenario, visits=visits, seed=seed)
+    a visit the ingest refuses leaves none of the script's visits stored, nor the plate
+    stream files of those stored before it (the rollback keeps files, so they go here)."""
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            return simulation_ingest(scenario=scenario, visits=visits, seed=seed, streams_saved=saved)
+    except BaseException:
+        for name in saved:
+            default_storage.delete(name)
+        raise

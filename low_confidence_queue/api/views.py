@@ -28,7 +28,7 @@ from low_confidence_queue.api.serializers import (
 from low_confidence_queue.models import ReviewTask
 from low_confidence_queue.selectors import queue_stats, task_peek_next
 from low_confidence_queue.services.claims import lease_renew, task_claim_next, task_held, task_release
-from low_confidence_queue.services.clips import event_clips
+from low_confidence_queue.services.clips import task_clips
 from low_confidence_queue.services.decisions import task_submit, visit_dispute
 from low_confidence_queue.services.policy import policies_all, policy_update
 from low_confidence_queue.services.thresholds import store_thresholds_all
@@ -131,7 +131,7 @@ class TaskClipsView(APIView):
     permission_classes = [Reviewers]
 
     @extend_schema(
-        summary="Request the multi-view clips of one event of a task",
+        summary="Request the multi-view clips of one event (or a moment) of a task",
         request=ClipRequestSerializer,
         responses=ClipSerializer(many=True),
     )
@@ -140,7 +140,7 @@ class TaskClipsView(APIView):
         task = ReviewTask.objects.select_related("visit").filter(pk=task_id).first()
         if task is None:
             raise NotFound("No such review task.")
-        clips = event_clips(task=task, event_seq=data["event"])
+        clips = task_clips(task=task, event_seq=data.get("event"), t=data.get("t"))
         fresh = Clip.objects.select_related("camera").filter(pk__in=[c.pk for c in clips]).order_by("camera__code")
         return Response(ClipSerializer(fresh, many=True).data)
 
@@ -164,7 +164,7 @@ class PeekView(APIView):
         if task is None or not task.visit.weight_events.exists():
             return Response([])
         first = task.visit.weight_events.order_by("seq").values_list("seq", flat=True).first()
-        clips = event_clips(task=task, event_seq=int(first or 0))
+        clips = task_clips(task=task, event_seq=int(first or 0))
         fresh = Clip.objects.select_related("camera").filter(pk__in=[c.pk for c in clips]).order_by("camera__code")
         return Response(ClipSerializer(fresh, many=True).data)
 

@@ -21,7 +21,7 @@ const shopperColour = Object.fromEntries(D.shoppers.map((s) => [s.track_id, s.co
 const original = JSON.stringify(D.lines.map(({ sku, quantity, shopper_track_id }) => ({ sku, quantity, shopper_track_id })));
 const state = {
 lines: D.lines.map((l) => ({ ...l, origin: { ...l } })),
-sel: 0, event: 0, done: false, reasonTouched: false,
+sel: 0, event: 0, moment: null, done: false, reasonTouched: false,
 };
 const picture = (sku, cls) => pictureOf(products, sku, cls);
 const trace = weightTrace($("trace"));
@@ -62,7 +62,8 @@ function renderLines() {
     const cls = [i === state.sel ? "sel" : "", !l.origin ? "added" : "", edited ? "changed" : ""].join(" ");
     const tr = el("tr", { class: cls, "data-sku": l.sku, onclick: () => { state.sel = i; renderLines(); } },
       el("td", { text: String(i + 1), class: "muted" }),
-      el("td", {}, picture(l.sku), el("span", { text: p ? p.name : l.sku }), el("br"), el("small", { class: "muted mono", text: l.sku })),
+      el("td", {}, picture(l.sku), el("span", { text: p ? p.name : l.sku }), el("br"), el("small", { class: "muted mono", text: l.sku }),
+        ...(l.camera_only || []).map((v) => cameraOnlyBadge(l, v))),
       el("td", { class: "qty", text: "× " + l.quantity }),
       el("td", {}, l.shopper_track_id == null ? el("span", { class: "muted", text: "–" })
         : el("span", { class: "shop-chip", style: `background:${shopperColour[l.shopper_track_id] || "#666"}`, text: "#" + l.shopper_track_id })),
@@ -78,6 +79,19 @@ function renderLines() {
   $("changed-note").textContent = isChange ? "· edited" : "";
   suggestReason();
   renderCandidates();
+}
+// A unit no scale weighed: the model put it on the receipt from the cameras alone.
+// The badge says so and, clicked (or V on its line), plays the reach instead of an event.
+function cameraOnlyBadge(l, v) {
+  const sign = v.action === "put_back" ? "−" : "+";
+  const text = (l.weighed ? `${sign}${v.quantity} ` : "") + `seen by camera only · ${v.t.toFixed(1)} s`;
+  const title = `No weight change: only the cameras saw this ${v.action.replace("_", " ")} on ${v.plate} ` +
+    `at ${v.t.toFixed(1)} s (${Math.round(v.probability * 100)}% sure). Click to watch the reach.`;
+  return el("button", { type: "button", class: "badge camera-only", "data-t": String(v.t), title, onclick: () => watchMoment(v) }, text);
+}
+function watchSelectedReach() {
+  const v = ((state.lines[state.sel] || {}).camera_only || [])[0];
+  if (v) watchMoment(v); else banner("The selected line was weighed: no camera-only reach to watch.");
 }
 function moveSel(d) { if (!state.lines.length) return; state.sel = (state.sel + d + state.lines.length) % state.lines.length; renderLines(); }
 function qty(d) { const l = state.lines[state.sel]; if (!l) return; l.quantity = Math.max(1, Math.min(99, l.quantity + d)); renderLines(); }
@@ -135,15 +149,20 @@ function renderEvents() {
   const box = $("events"); box.replaceChildren();
   D.events.forEach((ev, i) => {
     const m = ev.model || {};
-    box.append(el("button", { type: "button", class: "event" + (i === state.event ? " sel" : ""), onclick: () => selectEvent(i) },
+    box.append(el("button", { type: "button", class: "event" + (i === state.event && !state.moment ? " sel" : ""), onclick: () => selectEvent(i) },
       el("div", {}, el("span", { class: "d", text: `${ev.delta_g > 0 ? "+" : ""}${ev.delta_g} g` }), ` ${ev.plate} · t ${ev.t_start.toFixed(1)} s`),
       el("div", { class: "m", text: m.action ? `model: ${m.action} ${m.quantity || ""}× ${(products[m.sku] || {}).name || m.sku || ""}${m.track_id != null ? " #" + m.track_id : ""}` : "no model assignment" })));
   });
   if (!D.events.length) box.append(el("p", { class: "muted", text: "No weight events in this visit." }));
 }
+function watchMoment(v) {
+  state.moment = v; renderEvents();
+  trace.draw(null); player.load({ t: v.t }, D.cameras, v.t);
+  $("trace-title").textContent = `${v.plate}, no weight change: seen by camera only at ${v.t.toFixed(1)} s`;
+}
 function selectEvent(i) {
   if (i < 0 || i >= D.events.length) return;
-  state.event = i; renderEvents(); renderCandidates(); renderShoppers();
+  state.event = i; state.moment = null; renderEvents(); renderCandidates(); renderShoppers();
   const ev = D.events[i];
   trace.draw(ev); player.load({ event: ev.seq }, ev.clip.cameras, ev.t_start);
   $("trace-title").textContent = `${ev.plate}, ${ev.delta_g} g`;
@@ -190,7 +209,7 @@ bindKeys({
   "+": () => qty(1), "=": () => qty(1), "-": () => qty(-1), g: cycleShopper,
   a: submit, n: () => { if (state.done || !lease.ok()) goNext(); else banner("Submit (A), skip (⇧S) or release (⇧R) this task first."); },
   r: () => { const s = $("reason-code"); s.selectedIndex = (s.selectedIndex + 1) % s.options.length; state.reasonTouched = true; },
-  c: () => $("comment").focus(), f: () => ($("flag").checked = !$("flag").checked),
+  c: () => $("comment").focus(), f: () => ($("flag").checked = !$("flag").checked), v: watchSelectedReach,
   S: () => giveBack(true), R: () => giveBack(false),
 }, { blocked: () => search.isOpen() });
 

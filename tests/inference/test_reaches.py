@@ -4,6 +4,9 @@ the simulator's truth says whether each moved something the scale missed."""
 from __future__ import annotations
 
 import copy
+import gzip
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +23,6 @@ from inference.features import (
     VisitFeatures,
     featurize,
 )
-from jwo_review.simulator.generate import simulate_visit
-from jwo_review.simulator.scenario import load_scenario
 from tests.inference.frozen_visits import frozen_scenarios
 
 
@@ -95,13 +96,34 @@ def test_a_reach_is_unlabelled_when_the_truth_has_no_interactions() -> None:
     assert (f.y_reach_action == IGNORE).all()
 
 
+REACH_VISITS = Path(__file__).parent / "data" / "reach_visits.json.gz"
+
+
+def frozen_reach_visit(index: int) -> tuple[StoreContext, dict[str, Any], dict[str, Any]]:
+    """Visit ``index`` (3 or 275) of the default scenario's seed 7 as the simulator made it
+    at 303c33c, while the default's camera views were confused independently, with its
+    store: (context, payload, truth).
+
+    These tests are about what labelling makes of one particular scene, so the scene is
+    frozen instead of simulated again: any change to a scenario (the default's views now
+    share their confusion) or to the simulator's code redraws every visit of a seed, and
+    the tests would go on asserting about other scenes. A pinned scenario file would
+    still follow the simulator's code, and a scripted visit still goes through its
+    physics and detector, whose noise decides whether two moves merge into one change;
+    the frozen payload and truth are the scene itself, and featurising them is what is
+    under test.
+    """
+    with gzip.open(REACH_VISITS, "rb") as fh:
+        data = json.loads(fh.read())
+    visit = data["visits"][str(index)]
+    return context_from_spec(data["store_spec"]), visit["payload"], visit["truth"]
+
+
 @pytest.fixture(scope="module")
 def merged_visit() -> tuple[StoreContext, dict[str, Any], dict[str, Any]]:
     """Visit 3 of the default scenario's seed 7: a shopper's pick on S4P9 merged by the
     detector into another person's pick on S4P8, so no weight event carries it."""
-    scenario = load_scenario("default")
-    sim = simulate_visit(scenario, seed=7, index=3, streams=False)
-    return context_from_spec(scenario.store_spec), sim.payload, sim.truth
+    return frozen_reach_visit(3)
 
 
 def test_a_pick_the_scale_merged_away_is_a_token_labelled_from_the_truth(
@@ -132,13 +154,13 @@ def test_a_pick_the_scale_merged_away_is_a_token_labelled_from_the_truth(
 
 
 def test_a_merged_change_trained_as_the_group_members_share_leaves_the_outsiders_move_to_vision() -> None:
-    # Visit 275 of the default scenario's seed 7: shopper 469 and a stranger (371) pick
-    # from S4P4 at once, one change; its truth label is the stranger's pick, but the
-    # event trains on the member's share, so the member's reach must not bill it again.
-    scenario = load_scenario("default")
-    sim = simulate_visit(scenario, seed=7, index=275, streams=False)
-    assert sim.truth["group"] == [469] and [x["track_id"] for x in sim.truth["event_labels"]] == [371]
-    f = featurize(sim.payload, context_from_spec(scenario.store_spec), sim.truth)
+    # Visit 275 of the default scenario's seed 7 (frozen, see ``frozen_reach_visit``):
+    # shopper 469 and a stranger (371) pick from S4P4 at once, one change; its truth label
+    # is the stranger's pick, but the event trains on the member's share, so the member's
+    # reach must not bill it again.
+    ctx, payload, truth = frozen_reach_visit(275)
+    assert truth["group"] == [469] and [x["track_id"] for x in truth["event_labels"]] == [371]
+    f = featurize(payload, ctx, truth)
     assert f.y_reach_action is not None and f.y_reach_track is not None
     assert f.y_action is not None and f.y_track is not None and f.track_ids[f.y_track[0]] == 469
     real = [r for r in range(len(f.reaches)) if f.y_reach_action[r] != REACH_NONE]

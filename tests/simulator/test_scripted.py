@@ -324,3 +324,42 @@ def test_a_one_line_json_script_plans_each_reach_apart() -> None:
     doc["visits"][0]["people"][0]["do"][1]["t"] = 3.5
     with pytest.raises(ScriptError, match="line 1: a's put_back"):
         script_from_text(json.dumps(doc), is_json=True)
+
+
+TWO_VISITS = (
+    ONE_VISIT
+    + """\
+  - name: second
+    people:
+      - name: ben
+        do:
+          - {t: 6, action: pick, product: AIM3S-060}
+"""
+)
+
+
+def _files(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.django_db
+def test_a_failed_script_leaves_the_truth_file_and_the_stream_files_as_they_were(
+    tmp_path: Path, media_root: Path
+) -> None:
+    script, truth = tmp_path / "two.yaml", tmp_path / "truth.jsonl"
+    script.write_text(TWO_VISITS)
+    _run("--script", str(script))
+    # The first visit is new again and stores its plate streams; the edited second one
+    # clashes with what is stored under its id, so the run fails after that file is made.
+    Visit.objects.get(client_visit_id="script-one-0-000000").delete()
+    script.write_text(TWO_VISITS.replace("t: 6,", "t: 8,"))
+    truth.write_text("the truth of an earlier run\n")
+    streams = _files(media_root)
+    with pytest.raises(CommandError, match="another --seed"):
+        _run("--script", str(script), "--truth", str(truth))
+    assert truth.read_text() == "the truth of an earlier run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["media", "truth.jsonl", "two.yaml"]
+    assert _files(media_root) == streams and not Visit.objects.filter(client_visit_id="script-one-0-000000")
+    # The same run with a new seed stores both visits and writes their truth whole.
+    _run("--script", str(script), "--truth", str(truth), "--seed", "5")
+    assert len(truth.read_text().splitlines()) == 2

@@ -99,7 +99,16 @@ def ingest_request_example() -> dict[str, Any]:
 
 
 class ClipRequestSerializer(serializers.Serializer[Any]):
-    event = serializers.IntegerField(min_value=0, help_text="Weight event seq of the visit.")
+    """One interaction's clips: a weight event's, or a moment's that no scale weighed
+    (a reach only the cameras saw, an interaction added from the video)."""
+
+    event = serializers.IntegerField(min_value=0, required=False, help_text="Weight event seq of the visit.")
+    t = serializers.FloatField(min_value=0, required=False, help_text="A moment with no weight event.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("event" in attrs) == ("t" in attrs):
+            raise serializers.ValidationError({"event": ["Give either event or t."]})
+        return attrs
 
 
 class ClipSerializer(serializers.ModelSerializer[Clip]):

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
 from jwo_review.errors import InvalidInput, NotFound
-from jwo_review.store.interactions import EventWindow, weight_event_window
+from jwo_review.store.interactions import EventWindow, time_window, weight_event_window
 from jwo_review.store.models import Camera, Clip, ClipStatus, Visit
 
 
@@ -59,3 +59,13 @@ def event_clips_request(*, visit: Visit, seq: int) -> list[Clip]:
     if window is None:
         raise NotFound("No such event in this visit.")
     return window_clips_request(visit=visit, window=window)
+
+
+def interaction_clips_request(*, visit: Visit, seq: int | None = None, t: float | None = None) -> list[Clip]:
+    """The clips of weight event ``seq``, or else of the moment ``t`` (seconds since entry)
+    that no weight event covers, as ``ClipRequestSerializer`` asks for them."""
+    if seq is not None:
+        return event_clips_request(visit=visit, seq=seq)
+    if t is None:
+        raise InvalidInput("Give either event or t.", fields={"event": ["Give either event or t."]})
+    return window_clips_request(visit=visit, window=time_window(visit=visit, t=t))

@@ -189,7 +189,9 @@ def _streams_file(streams: dict[str, Any]) -> ContentFile[bytes]:
     return ContentFile(buffer.getvalue())
 
 
-def _store_visit(raw: dict[str, Any], clean: dict[str, Any], index: _StoreIndex, *, source: str) -> IngestResult:
+def _store_visit(
+    raw: dict[str, Any], clean: dict[str, Any], index: _StoreIndex, *, source: str, streams_saved: list[str] | None
+) -> IngestResult:
     digest = payload_sha256(raw)
     existing = Visit.objects.filter(store=index.store, client_visit_id=clean["client_visit_id"]).first()
     if existing is not None:
@@ -246,6 +248,8 @@ def _store_visit(raw: dict[str, Any], clean: dict[str, Any], index: _StoreIndex,
             )
             if clean.get("plate_streams"):
                 visit.plate_streams.save(f"{visit.pk}.npz", _streams_file(clean["plate_streams"]), save=True)
+                if streams_saved is not None and visit.plate_streams.name:
+                    streams_saved.append(visit.plate_streams.name)
     except IntegrityError:
         existing = Visit.objects.filter(store=index.store, client_visit_id=clean["client_visit_id"]).first()
         if existing is None:
@@ -265,15 +269,23 @@ def _same_or_conflict(existing: Visit, digest: str) -> IngestResult:
 
 
 def visits_ingest(
-    *, payloads: Sequence[Any], client_store_id: int | None = None, source: str = "api"
+    *,
+    payloads: Sequence[Any],
+    client_store_id: int | None = None,
+    source: str = "api",
+    streams_saved: list[str] | None = None,
 ) -> list[IngestResult]:
     """Validate and store a batch of visits (all or nothing for validation; one
     transaction per visit for storage). Raises ``InvalidInput`` (400), ``Forbidden``
-    (a key of another store) or ``Conflict`` (same id, different content)."""
+    (a key of another store) or ``Conflict`` (same id, different content).
+
+    A caller that rolls back visits stored here (in a transaction of its own) passes
+    ``streams_saved``: the names of the plate stream files written are appended to it,
+    since a rollback removes the rows but not the files."""
     validated = validate_visits(payloads, client_store_id=client_store_id)
     results = []
     for raw, clean, index in validated:
         with transaction.atomic():
-            results.append(_store_visit(raw, clean, index, source=source))
+            results.append(_store_visit(raw, clean, index, source=source, streams_saved=streams_saved))
     visits_stored(visit_ids=[r.id for r in results if r.created])
     return results

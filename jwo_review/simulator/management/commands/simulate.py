@@ -9,15 +9,19 @@ product; ``--json`` ends the output with one JSON object.
 ``--script FILE`` replays the visits a script file lists (see
 ``jwo_review.simulator.scripted``) instead of generating them: the whole file is checked
 first, and a script is ingested all or nothing.
+
+The ``--export`` and ``--truth`` files appear only when the run succeeds, so a failed
+run leaves any earlier file as it was instead of an emptied or half-written one.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
-from collections.abc import Callable, Iterable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +34,23 @@ from jwo_review.simulator.report import RunReport
 from jwo_review.simulator.scenario import Scenario, ScenarioError, load_scenario
 from jwo_review.simulator.scripted import ScriptError, load_script, simulate_script
 from jwo_review.simulator.services import script_ingest, simulation_ingest
+
+
+@contextmanager
+def _written_whole(path: Path | None) -> Iterator[IO[str] | None]:
+    """A text file that takes the place of ``path`` only when the block ends without an
+    error: it is written beside it under a temporary name, then renamed over it (or
+    removed, on an error)."""
+    if path is None:
+        yield None
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("w") as handle:
+            yield handle
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class Command(BaseCommand):
@@ -90,8 +111,8 @@ class Command(BaseCommand):
         )
         created = 0
         with ExitStack() as stack:
-            export: IO[str] | None = stack.enter_context(options["export"].open("w")) if options["export"] else None
-            truth: IO[str] | None = stack.enter_context(options["truth"].open("w")) if options["truth"] else None
+            export = stack.enter_context(_written_whole(options["export"]))
+            truth = stack.enter_context(_written_whole(options["truth"]))
 
             def record(batch: list[SimVisit]) -> None:
                 for visit in batch:
