@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from inference.decode import decode
+from inference.decode import VisitScore, decode
 from inference.features import ACTIONS, IGNORE, MAX_QUANTITY, VisitFeatures
 from inference.training import Dataset
 
@@ -31,15 +31,20 @@ def _one_hot(labels: NDArray[Any] | None, rows: int, width: int) -> NDArray[Any]
     return out
 
 
-def event_oracle_receipt(f: VisitFeatures) -> dict[str, int]:
-    """The receipt the decoder gives when every event head is sure of its truth label
-    (no reach inputs: what the weight events alone can carry)."""
+def event_oracle_decode(f: VisitFeatures) -> VisitScore:
+    """The decode when every event head is sure of its truth label (no reach inputs:
+    what the weight events alone can carry)."""
     n_e, n_t = len(f.events), len(f.track_ids)
     slots = f.pq.shape[1] * MAX_QUANTITY if n_e else 0
     action = _one_hot(f.y_action, n_e, len(ACTIONS))
     pq = _one_hot(f.y_pq, n_e, slots)
     track = _one_hot(f.y_track, n_e, max(n_t, 1))
-    return decode(f, action, pq, track).receipt
+    return decode(f, action, pq, track)
+
+
+def event_oracle_receipt(f: VisitFeatures) -> dict[str, int]:
+    """The receipt of ``event_oracle_decode``."""
+    return event_oracle_decode(f).receipt
 
 
 def detector_impossible(data: Dataset) -> list[bool]:

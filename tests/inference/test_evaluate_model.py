@@ -135,6 +135,7 @@ def test_the_table_shows_the_new_figures(register: Callable[..., ModelVersion], 
     text = out.getvalue()
     assert "impossible_auto_issued_wrong" in text and "detector-impossible visits:" in text
     assert "store's own threshold (from 30 labelled visits)" in text
+    assert "model: " in text and "wrong receipts by kind" in text
 
 
 def test_a_negative_store_labelled_count_is_refused(register: Callable[..., ModelVersion]) -> None:

@@ -2,8 +2,10 @@
 
 Beside the metrics: the visits the weight detector made impossible (``inference.oracle``),
 and how each scorer fares on them, so a ceiling of the detector is not read as a fault of
-the heads; and with ``--store-labelled N``, the model at the threshold a store would earn
-from N labelled visits of its own (``inference.evidence``), next to the global one.
+the heads; the wrong receipts per kind of mistake (``inference.errors``), so model work
+starts where receipts go wrong; and with ``--store-labelled N``, the model at the
+threshold a store would earn from N labelled visits of its own (``inference.evidence``),
+next to the global one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from numpy.typing import NDArray
 
 from inference.calibration import NEVER, choose_threshold, holdout_arrays, risk_coverage
 from inference.decode import VisitScore
+from inference.errors import wrong_receipt_kinds
 from inference.evidence import labelled_evidence, loosest_threshold
 from inference.metrics import receipt_metrics
 from inference.models import ModelVersion
@@ -103,6 +106,10 @@ class Command(BaseCommand):
             metrics["visits_per_s"] = round(len(scores) / max(metrics.pop("score_seconds"), 1e-9), 1)
             confidence = np.array([s.confidence for s in scores])
             metrics.update(impossible_figures(impossible, correct, confidence >= threshold))
+            if key != "model_int8":  # int8's mistakes are the full model's, within a visit or two
+                metrics["wrong_receipts"] = wrong_receipt_kinds(
+                    data.context, data.features, scores, correct, confidence >= threshold, impossible
+                )
             report[key] = metrics
             curves[key] = risk_coverage(confidence, correct)
             scored[key] = (scores, correct)
@@ -136,6 +143,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"model at the store's own threshold (from {point['labelled_visits']} labelled visits): "
                 + ", ".join(f"{k} {'-' if point[k] is None else point[k]}" for k in STORE_POINT + IMPOSSIBLE_COLUMNS)
+            )
+        for key in ("model", "baseline"):
+            wrong = report[key]["wrong_receipts"]
+            self.stdout.write(
+                f"{key}: {wrong['wrong_visits']} wrong receipts by kind "
+                + ", ".join(f"{k} {n}" for k, n in wrong["by_kind"].items())
+                + "; auto-issued wrong by kind "
+                + (", ".join(f"{k} {n}" for k, n in wrong["auto_issued_by_kind"].items()) or "none")
             )
 
     def _metrics_table(self, report: dict[str, Any]) -> None:
