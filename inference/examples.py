@@ -126,6 +126,52 @@ def receipt_attribution(
     return labels
 
 
+NO_MOVE = "noise"  # a reach's label when it moved nothing for the receipt
+
+
+def reach_attribution(
+    *, assignments: Sequence[dict[str, Any]], proposed: Sequence[dict[str, Any]], final: Sequence[dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
+    """Reach labels a receipt-level answer implies, where it implies them unambiguously.
+
+    The prediction's reach entries (``inference.assignments``) say what the model made
+    of each hand in a shelf no weight change explains. An entry that put an item on the
+    receipt is confirmed when the reviewer left its (product, shopper) line unchanged,
+    and labelled no move when the reviewer removed that line and nothing else made it.
+    An entry that put nothing on the receipt is labelled no move when the reviewer
+    changed no line at all: nothing was missed. Anything else (an added line, a changed
+    quantity) could be any reach's, so it labels none. Returns {reach index: {action,
+    sku, quantity, track_id, t, plate}}, ``action`` one of pick, put_back, noise."""
+    before = {_line_key(x): int(x["quantity"]) for x in proposed}
+    after = {_line_key(x): int(x["quantity"]) for x in final}
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    makers: dict[tuple[str, int | None], int] = {}
+    for a in [a for a in weight_assignments(assignments) if a.get("on_receipt")] + camera_only_items(assignments):
+        track = a.get("track_id")
+        key = (str(a["sku"]), None if track is None else int(track))
+        makers[key] = makers.get(key, 0) + 1
+    labels: dict[int, dict[str, Any]] = {}
+    for entry in assignments:
+        if not is_vision(entry) or entry.get("reach") is None:
+            continue
+        where = {"t": entry.get("t"), "plate": entry.get("plate")}
+        if entry.get("on_receipt") and entry.get("sku"):
+            track = entry.get("track_id")
+            key = (str(entry["sku"]), None if track is None else int(track))
+            if key not in changed:
+                labels[int(entry["reach"])] = where | {
+                    "action": entry["action"],
+                    "sku": entry["sku"],
+                    "quantity": int(entry.get("quantity") or 0),
+                    "track_id": track,
+                }
+            elif key not in after and makers.get(key) == 1:
+                labels[int(entry["reach"])] = where | {"action": NO_MOVE, "sku": "", "quantity": 0, "track_id": None}
+        elif not changed:
+            labels[int(entry["reach"])] = where | {"action": NO_MOVE, "sku": "", "quantity": 0, "track_id": None}
+    return labels
+
+
 def review_examples(
     *,
     visit: Visit,
@@ -135,9 +181,11 @@ def review_examples(
     assignments: Sequence[dict[str, Any]],
     provenance: dict[str, Any],
 ) -> list[LabelledExample]:
-    """The examples a review decision teaches: the final receipt (always) and the event
-    labels it implies (``receipt_attribution``), all under source ``review:<reason>``."""
+    """The examples a review decision teaches: the final receipt (always), the event
+    labels it implies (``receipt_attribution``) and the reach labels
+    (``reach_attribution``, kind ``missed``), all under source ``review:<reason>``."""
     labels = receipt_attribution(assignments=assignments, proposed=proposed, final=lines)
+    reaches = reach_attribution(assignments=assignments, proposed=proposed, final=lines)
     events = weight_assignments(assignments)
     complete = bool(events) and len(labels) == len(events)
     specs = [
@@ -165,5 +213,19 @@ def review_examples(
             provenance={**provenance, "attribution": "receipt", "visit_complete": complete},
         )
         for seq, label in sorted(labels.items())
+    ]
+    specs += [
+        ExampleSpec(
+            ref=f"reach:{index}",
+            kind=ExampleKind.MISSED,
+            t=label["t"],
+            action=label["action"],
+            sku=label["sku"],
+            quantity=label["quantity"],
+            track_id=label["track_id"],
+            confidence=1.0,
+            provenance={**provenance, "attribution": "receipt", "reach": index, "plate": label["plate"]},
+        )
+        for index, label in sorted(reaches.items())
     ]
     return examples_record(visit=visit, source=f"review:{routing_reason}"[:24], examples=specs)

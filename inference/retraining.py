@@ -6,6 +6,9 @@ calibrated on the store's own reviewed receipts. Nothing here writes to the data
 Which examples teach what:
 - event heads: a visit whose every weight event has a label, from annotation (preferred:
   consensus over several people) or from a review's receipt (``receipt_attribution``);
+- reach heads (a ``vision_items`` network), in those visits: the reaches a review's
+  receipt confirms or rules out (``reach_attribution``) and the interactions the scale
+  missed that annotators added (``reviewed_reach_labels``); other reaches stay unlabelled;
 - the receipt calibrator: every reviewed receipt of the train side (right or wrong under
   the candidate), whether or not its events could be attributed.
 """
@@ -22,6 +25,7 @@ import numpy as np
 from inference.calibration import PlattScaling
 from inference.datasets import dataset_examples
 from inference.features import VisitFeatures, featurize
+from inference.features.labels import reviewed_reach_labels
 from inference.models import DatasetVersion, ExampleKind, ModelVersion
 from inference.network import VisitTransformer
 from inference.recipe import Recipe
@@ -64,6 +68,32 @@ def _event_labels(
     return out
 
 
+def _reach_labels(
+    rows: list[dict[str, Any]], sources: tuple[str, ...] | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """{visit: [reach label]} from the ``missed`` examples: a review's reach decisions
+    (by reach index) and annotators' added interactions (by moment); when both speak of
+    a visit, annotation wins, as for events."""
+    by_visit: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        if r["kind"] != ExampleKind.MISSED or (sources is not None and not str(r["source"]).startswith(sources)):
+            continue
+        origin = "review" if str(r["source"]).startswith("review") else "annotation"
+        provenance = r.get("provenance") or {}
+        by_visit[int(r["visit_id"])][origin].append(
+            {
+                "action": r["action"],
+                "sku": r["sku"] or None,
+                "quantity": int(r["quantity"] or 0),
+                "track_id": r["track_id"],
+                "t": r["t"],
+                "reach": provenance.get("reach") if origin == "review" else None,
+                "plate": provenance.get("plate") if origin == "review" else None,
+            }
+        )
+    return {v: origins.get("annotation") or origins["review"] for v, origins in by_visit.items()}
+
+
 def _receipt_key(lines: list[dict[str, Any]]) -> dict[str, int]:
     """Units per product for the group: what "exactly right" means for the calibrator."""
     out: dict[str, int] = {}
@@ -80,11 +110,13 @@ def store_training_data(
     events (every reviewed receipt still calibrates)."""
     rows = dataset_examples(dataset, split="train")
     labels = _event_labels(rows, event_sources)
+    reach_labels = _reach_labels(rows, event_sources)
     finals = {int(r["visit_id"]): list(r["lines"]) for r in rows if r["kind"] == ExampleKind.RECEIPT}
     ids = sorted(set(labels) | set(finals))
     payloads = visit_payloads(ids)
     ctx = store_context(dataset.store)
     labelled: list[VisitFeatures] = []
+    reaches_labelled = 0
     receipts: list[tuple[VisitFeatures, list[dict[str, Any]]]] = []
     for visit_id in ids:
         payload = payloads.get(visit_id)
@@ -94,10 +126,17 @@ def store_training_data(
         events = labels.get(visit_id, {})
         if n_events and len(events) == n_events and set(events) == set(range(n_events)):
             truth = {"event_labels": [events[i] for i in range(n_events)], "interactions": []}
-            labelled.append(featurize(payload, ctx, truth))
+            features = featurize(payload, ctx, truth)
+            reaches_labelled += reviewed_reach_labels(features, reach_labels.get(visit_id, []))
+            labelled.append(features)
         if visit_id in finals:
             receipts.append((featurize(payload, ctx), finals[visit_id]))
-    counts = {"event_labelled_visits": len(labelled), "receipt_visits": len(receipts), "train_examples": len(rows)}
+    counts = {
+        "event_labelled_visits": len(labelled),
+        "reaches_labelled": reaches_labelled,
+        "receipt_visits": len(receipts),
+        "train_examples": len(rows),
+    }
     return labelled, receipts, counts
 
 

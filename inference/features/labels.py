@@ -176,3 +176,61 @@ def attach_reach_labels(
     features.y_reach_action, features.y_reach_product = y_action, y_product
     features.y_reach_quantity, features.y_reach_track = y_quantity, y_track
     features.reach_missing_product = missing
+
+
+REVIEWED_REACH_T_S = 0.01  # a stored reach decision names a reach of the same start time
+
+
+def reviewed_reach_labels(features: VisitFeatures, labels: list[dict[str, Any]]) -> int:
+    """Set the reach targets of a store's visit from people's answers (the store has no
+    simulator truth): each label ``{action, sku, quantity, track_id, t}`` with ``action``
+    pick, put_back or noise (no move), and ``reach`` (the index a review's stored reach
+    decision names) or none (an annotator's added interaction, matched to the reach whose
+    hand went in nearest its moment, within ``VIEW_GAP_S``, with the product among its
+    candidates). A label that matches no reach teaches nothing; reaches no label names
+    stay unlabelled. Returns how many reaches got a label."""
+    n_r = len(features.reaches)
+    targets = {
+        "y_reach_action": np.full(n_r, IGNORE, dtype=np.int64),
+        "y_reach_product": np.full(n_r, IGNORE, dtype=np.int64),
+        "y_reach_quantity": np.full(n_r, IGNORE, dtype=np.int64),
+        "y_reach_track": np.full(n_r, IGNORE, dtype=np.int64),
+    }
+    group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
+    for label in labels:
+        r = _labelled_reach(features, label)
+        if r is None:
+            continue
+        if label["action"] not in ("pick", "put_back"):
+            targets["y_reach_action"][r] = REACH_NONE
+            continue
+        targets["y_reach_action"][r] = REACH_PICK if label["action"] == "pick" else REACH_PUT_BACK
+        if label.get("sku") in features.reach_candidates[r]:
+            targets["y_reach_product"][r] = features.reach_candidates[r].index(label["sku"])
+        if 1 <= int(label.get("quantity") or 0) <= MAX_QUANTITY:
+            targets["y_reach_quantity"][r] = int(label["quantity"]) - 1
+        tid = label.get("track_id")
+        if tid is not None and int(tid) in group:
+            targets["y_reach_track"][r] = features.track_ids.index(int(tid))
+        else:
+            targets["y_reach_track"][r] = len(features.track_ids) - 1
+    for name, values in targets.items():
+        setattr(features, name, values)
+    return int((targets["y_reach_action"] != IGNORE).sum())
+
+
+def _labelled_reach(features: VisitFeatures, label: dict[str, Any]) -> int | None:
+    t = label.get("t")
+    if t is None:
+        return None
+    index = label.get("reach")
+    if index is not None:
+        r = int(index)
+        same = 0 <= r < len(features.reaches) and abs(features.reach_times[r][0] - float(t)) <= REVIEWED_REACH_T_S
+        return r if same and label.get("plate") in (None, features.reach_plates[r]) else None
+    near = [
+        (abs(t0 - float(t)), r)
+        for r, (t0, _) in enumerate(features.reach_times)
+        if abs(t0 - float(t)) <= VIEW_GAP_S and label.get("sku") in features.reach_candidates[r]
+    ]
+    return min(near)[1] if near else None

@@ -57,3 +57,28 @@ def test_switched_on_weights_record_their_reach_layout_and_refuse_another() -> N
 def test_weights_without_the_switch_carry_no_reach_layout() -> None:
     blob = torch.load(io.BytesIO(model_to_bytes(_tiny(False))), map_location="cpu", weights_only=True)
     assert "reach_feature_version" not in blob
+
+
+def test_peoples_answers_label_a_stores_reaches_by_index_or_by_moment(ctx: Any) -> None:
+    """A store's visit has no simulator truth: a review names the reach it decided on, an
+    annotator's added interaction the moment; a label that fits no reach teaches nothing."""
+    from inference.features import IGNORE, REACH_NONE, REACH_PICK, featurize
+    from inference.features.labels import reviewed_reach_labels
+    from tests.inference.camera_only import REACH_PLATE, REACH_T, SEEN_SKU, camera_only_payload
+
+    features = featurize(camera_only_payload(), ctx)
+    assert len(features.reaches) == 1 and features.reach_times[0][0] == pytest.approx(REACH_T)
+    added = {"action": "pick", "sku": SEEN_SKU, "quantity": 2, "track_id": 1, "t": REACH_T + 0.4}
+    assert reviewed_reach_labels(features, [added]) == 1
+    assert features.y_reach_action is not None and features.y_reach_action.tolist() == [REACH_PICK]
+    assert features.y_reach_quantity is not None and features.y_reach_quantity.tolist() == [1]
+    # Another product than the reach's candidates, or another moment: no reach is named.
+    assert reviewed_reach_labels(features, [added | {"sku": "NOT-SEEN"}]) == 0
+    assert reviewed_reach_labels(features, [added | {"t": REACH_T + 30}]) == 0
+    assert features.y_reach_action is not None and features.y_reach_action.tolist() == [IGNORE]
+    ruled_out = {"action": "noise", "sku": "", "quantity": 0, "track_id": None, "t": REACH_T, "reach": 0}
+    assert reviewed_reach_labels(features, [ruled_out | {"plate": REACH_PLATE}]) == 1
+    assert features.y_reach_action.tolist() == [REACH_NONE]
+    assert features.y_reach_track is not None and features.y_reach_track.tolist() == [IGNORE]
+    # A stored decision whose reach starts elsewhere (another featuriser) is not trusted.
+    assert reviewed_reach_labels(features, [ruled_out | {"t": REACH_T + 1}]) == 0

@@ -1,5 +1,6 @@
 """A receipt line only the cameras saw: the reviewer is told no scale weighed it and can
-watch the reach; deciding on it teaches no weight event anything."""
+watch the reach; deciding on it teaches no weight event anything, but it does teach the
+reach heads what that reach was."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from django.test import Client
 from django.test.testcases import _MediaFilesHandler
 from rest_framework.test import APIClient
 
+from inference.datasets import SNAPSHOT_FIELDS
+from inference.features import REACH_PICK, featurize
+from inference.features.labels import reviewed_reach_labels
 from inference.models import LabelledExample, ModelVersion
+from inference.retraining import _reach_labels
+from inference.selectors import store_context
 from inference.services import score_chunk
 from jwo_review.celery import app as celery_app
 from jwo_review.store.models import Clip, Visit
@@ -86,10 +92,30 @@ def test_removing_the_camera_only_line_labels_the_weighed_event_only(
         lines=[LineSpec(WEIGHED_SKU, 1, 1)],
     )
     examples = {e.ref: e for e in LabelledExample.objects.filter(visit_id=held_task.visit_id)}
-    assert set(examples) == {"receipt", "event:0"}
+    assert set(examples) == {"receipt", "event:0", "reach:0"}
     assert (examples["event:0"].action, examples["event:0"].sku) == ("pick", WEIGHED_SKU)
     assert examples["event:0"].provenance["visit_complete"]
     assert examples["receipt"].provenance["events"] == 1
+    # The removed line was the reach's alone: the reach moved nothing.
+    reach = examples["reach:0"]
+    assert (reach.kind, reach.action, reach.sku, reach.t) == ("missed", "noise", "", REACH_T)
+    assert reach.provenance["reach"] == 0 and reach.provenance["plate"] == REACH_PLATE
+
+
+def test_approving_the_camera_only_line_confirms_the_reach_and_teaches_the_reach_heads(
+    held_task: ReviewTask, users: dict[str, Any]
+) -> None:
+    task_submit(task_id=held_task.pk, user=users["reviewer"], decision="approve", reason_code="confirmed")
+    reach = LabelledExample.objects.get(visit_id=held_task.visit_id, ref="reach:0")
+    assert (reach.kind, reach.action, reach.sku, reach.quantity, reach.track_id) == ("missed", "pick", SEEN_SKU, 1, 1)
+    rows = list(LabelledExample.objects.filter(visit_id=held_task.visit_id).values(*SNAPSHOT_FIELDS))
+    labels = _reach_labels(rows)[held_task.visit_id]
+    features = featurize(camera_only_payload(), store_context(held_task.visit.store))
+    assert reviewed_reach_labels(features, labels) == 1
+    assert features.y_reach_action is not None and features.y_reach_product is not None
+    assert features.y_reach_action.tolist() == [REACH_PICK]
+    assert features.reach_candidates[0][int(features.y_reach_product[0])] == SEEN_SKU
+    assert features.y_reach_track is not None and features.track_ids[int(features.y_reach_track[0])] == 1
 
 
 @pytest.fixture
