@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from inference.calibration import expected_calibration_error
+from inference.calibration import expected_calibration_error, risk_coverage
 
 
 def true_receipt(truth: dict[str, Any]) -> dict[str, int]:
@@ -47,3 +47,13 @@ def receipt_metrics(
         "reviews_per_1000": round(1000 * (1 - coverage), 2),
         "auto_issued_accuracy": round(float(correct[auto].mean()), 5) if auto.any() else None,  # type: ignore[dict-item]
     }
+
+
+def hindsight_reviews(confidence: NDArray[Any], correct: NDArray[Any], target: float) -> float:
+    """Reviews per 1,000 at the threshold chosen knowing these visits' answers: the most
+    confident receipts auto-issued while at least ``target`` of them are right. What the
+    scorer's ranking allows; the product's threshold, set in advance with a margin for
+    chance, reviews more."""
+    coverage, risk = risk_coverage(confidence, correct)
+    ok = np.flatnonzero(risk <= 1.0 - target + 1e-12)
+    return round(1000 * (1.0 - (float(coverage[ok.max()]) if len(ok) else 0.0)), 2)

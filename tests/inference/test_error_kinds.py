@@ -96,4 +96,15 @@ def test_evaluate_model_reports_wrong_receipts_by_kind(register: Callable[..., M
         wrong = report[key]["wrong_receipts"]
         assert wrong["wrong_visits"] == round(40 * (1 - report[key]["receipt_accuracy"]))
         assert sum(wrong["by_kind"].values()) >= wrong["wrong_visits"]
+        assert 0.0 <= report[key]["reviews_per_1000_hindsight"] <= 1000.0
     assert "wrong_receipts" not in report["model_int8"]
+
+
+def test_the_hindsight_threshold_auto_issues_the_most_receipts_the_ranking_allows() -> None:
+    from inference.metrics import hindsight_reviews
+
+    confidence = np.array([0.99, 0.98, 0.97, 0.96, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
+    correct = np.array([True, True, True, True, False, True, True, True, True, False])
+    assert hindsight_reviews(confidence, correct, 0.995) == 600.0  # the top four, all right
+    assert hindsight_reviews(confidence, correct, 0.85) == 100.0  # 8 right of the top 9
+    assert hindsight_reviews(confidence, np.zeros(10, dtype=bool), 0.995) == 1000.0

@@ -3,9 +3,10 @@
 Beside the metrics: the visits the weight detector made impossible (``inference.oracle``),
 and how each scorer fares on them, so a ceiling of the detector is not read as a fault of
 the heads; the wrong receipts per kind of mistake (``inference.errors``), so model work
-starts where receipts go wrong; and with ``--store-labelled N``, the model at the
-threshold a store would earn from N labelled visits of its own (``inference.evidence``),
-next to the global one.
+starts where receipts go wrong; the reviews a threshold chosen in hindsight would need
+(``reviews_per_1000_hindsight``: the ranking's own limit, apart from the threshold's
+margin); and with ``--store-labelled N``, the model at the threshold a store would earn
+from N labelled visits of its own (``inference.evidence``), next to the global one.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from inference.calibration import NEVER, choose_threshold, holdout_arrays, risk_
 from inference.decode import VisitScore
 from inference.errors import wrong_receipt_kinds
 from inference.evidence import labelled_evidence, loosest_threshold
-from inference.metrics import receipt_metrics
+from inference.metrics import hindsight_reviews, receipt_metrics
 from inference.models import ModelVersion
 from inference.oracle import detector_impossible, impossible_figures
 from inference.scoring import Scorer, TransformerScorer, quantize_int8
@@ -43,6 +44,7 @@ COLUMNS = [
     "ece",
     "coverage",
     "reviews_per_1000",
+    "reviews_per_1000_hindsight",
     "auto_issued_accuracy",
     "threshold",
 ]
@@ -106,6 +108,7 @@ class Command(BaseCommand):
             metrics["visits_per_s"] = round(len(scores) / max(metrics.pop("score_seconds"), 1e-9), 1)
             confidence = np.array([s.confidence for s in scores])
             metrics.update(impossible_figures(impossible, correct, confidence >= threshold))
+            metrics["reviews_per_1000_hindsight"] = hindsight_reviews(confidence, correct, o["target"])
             if key != "model_int8":  # int8's mistakes are the full model's, within a visit or two
                 metrics["wrong_receipts"] = wrong_receipt_kinds(
                     data.context, data.features, scores, correct, confidence >= threshold, impossible
@@ -158,10 +161,10 @@ class Command(BaseCommand):
             f"{report['scenario']}: {report['visits']} visits, seed {report['seed']}, target {report['target']}, "
             f"model version {report['model_version']['id']} ({report['model_version']['name']})"
         )
-        self.stdout.write(f"{'metric':<22}{'model':>12}{'model_int8':>12}{'baseline':>12}")
+        self.stdout.write(f"{'metric':<28}{'model':>12}{'model_int8':>12}{'baseline':>12}")
         for column in COLUMNS + ["visits_per_s"] + IMPOSSIBLE_COLUMNS:
             cells = [report[k].get(column) for k in ("model", "model_int8", "baseline")]
-            self.stdout.write(f"{column:<22}" + "".join(f"{'-' if c is None else c:>12}" for c in cells))
+            self.stdout.write(f"{column:<28}" + "".join(f"{'-' if c is None else c:>12}" for c in cells))
 
     def _plot(self, curves: dict[str, tuple[NDArray[Any], NDArray[Any]]], report: dict[str, Any], path: Path) -> None:
         import matplotlib
