@@ -22,6 +22,8 @@ from annotation.models import (
     SlotStatus,
     Source,
 )
+from inference.assignments import camera_only_items
+from inference.models import Prediction
 from jwo_review.store.interactions import visit_interactions
 
 ACTION_LABELS = {"pick": "Pick", "put_back": "Put back", "restock": "Staff restock", "noise": "No-op (sensor noise)"}
@@ -131,6 +133,7 @@ def slot_page_data(slot: AnnotationSlot) -> dict[str, Any]:
             "lease_expires_at": slot.lease_expires_at.isoformat() if slot.lease_expires_at else None,
         },
         "auto_labels": task.auto_labels,
+        "camera_only": camera_only_suggestions(task) if not slot.focus or -1 in slot.focus else [],
         "model_version": task.model_version,
         "actions": [{"value": a, "label": ACTION_LABELS[a]} for a in ACTIONS],
         "urls": {
@@ -144,6 +147,30 @@ def slot_page_data(slot: AnnotationSlot) -> dict[str, Any]:
             "home": reverse("annotation"),
         },
     }
+
+
+def camera_only_suggestions(task: AnnotationTask) -> list[dict[str, Any]]:
+    """The items the task's model put on the receipt from the cameras alone (a hand in a
+    shelf no weight change explains): the workspace lists each as an interaction the
+    scale missed, for the annotator to confirm or remove like an auto-label."""
+    prediction = (
+        Prediction.objects.filter(visit_id=task.visit_id, model_version__name=task.model_version)
+        .order_by("-created_at")
+        .first()
+    )
+    if prediction is None:
+        return []
+    return [
+        {
+            "t": float(entry["t"]),
+            "plate": entry.get("plate"),
+            "action": entry["action"],
+            "sku": entry["sku"],
+            "quantity": int(entry.get("quantity") or 1),
+            "track_id": entry.get("track_id"),
+        }
+        for entry in camera_only_items(prediction.event_assignments)
+    ]
 
 
 def slots_of(*, user: Any, status: str | None = None) -> Any:

@@ -30,6 +30,13 @@ const items = D.events.map((ev) => {
   const asked = !focus.size || focus.has(ev.seq);
   return { kind: "event", ev, asked, auto, label: { action: auto.action, sku: auto.sku, quantity: auto.quantity, track_id: auto.track_id }, state: asked ? "todo" : "settled" };
 });
+// What the model put on the receipt from the cameras alone: an interaction the scale
+// missed, filled in like an auto-label; Enter keeps it, X removes it.
+for (const c of D.camera_only || []) {
+  items.push({ kind: "added", asked: true, suggested: true, t: c.t, state: "todo", label: { action: c.action, sku: c.sku, quantity: c.quantity, track_id: c.track_id ?? null } });
+}
+const timeOf = (it) => (it.kind === "event" ? it.ev.t_start : it.t);
+items.sort((a, b) => timeOf(a) - timeOf(b));
 const state = { sel: Math.max(0, items.findIndex((i) => i.asked)), done: false };
 const trace = weightTrace($("trace"));
 const floor = floorPlan($("floor"), D);
@@ -44,13 +51,18 @@ function summary(l) {
   const what = p ? `${l.quantity}× ${p.name}` : l.sku ? `${l.quantity}× ${l.sku}` : l.action === "restock" ? "" : "product?";
   return `${actionLabel[l.action]} ${what}${l.track_id != null ? " · #" + l.track_id : ""}`.trim();
 }
-function touch(item) { if (item.kind === "event") item.state = same(item.label, item.auto) ? "accepted" : "changed"; render(); }
+function touch(item) {
+  if (item.kind === "event") item.state = same(item.label, item.auto) ? "accepted" : "changed";
+  else item.state = "added"; // a camera-only suggestion the annotator corrected is kept
+  render();
+}
 
 function renderTimeline() {
   const ol = $("timeline"); ol.replaceChildren();
   items.forEach((it, i) => {
-    const cls = [i === state.sel ? "sel" : "", it.state, it.kind === "added" ? "added" : ""].join(" ");
-    const when = it.kind === "event" ? `${it.ev.t_start.toFixed(1)} s · ${it.ev.plate} · ${it.ev.delta_g > 0 ? "+" : ""}${it.ev.delta_g} g` : `${it.t.toFixed(1)} s · missed by the scale`;
+    const cls = [i === state.sel ? "sel" : "", it.state, it.kind === "added" ? "added" : "", it.suggested ? "camera-only" : ""].join(" ");
+    const when = it.kind === "event" ? `${it.ev.t_start.toFixed(1)} s · ${it.ev.plate} · ${it.ev.delta_g > 0 ? "+" : ""}${it.ev.delta_g} g`
+      : `${it.t.toFixed(1)} s · ${it.suggested ? "seen by camera only (model)" : "missed by the scale"}`;
     const stateText = { todo: "to check", accepted: "✓ accepted", changed: "✎ changed", settled: "settled by others", added: "+ added" }[it.state];
     ol.append(el("li", { class: cls, "data-index": String(i), onclick: () => select(i) },
       el("span", { class: "mono", text: String(i + 1) }), el("span", { text: when }), el("span", { class: "muted", text: summary(it.label) }), el("span", { class: "state", text: stateText })));
@@ -138,6 +150,7 @@ function cycleShopper() {
 function accept() {
   const it = editable(); if (!it) return;
   if (it.kind === "event" && it.state === "todo") it.state = same(it.label, it.auto) ? "accepted" : "changed";
+  if (it.kind === "added" && it.state === "todo") it.state = "added";
   if (needsProduct(it.label)) { banner("Choose the product first (E)."); return; }
   banner("");
   const next = items.findIndex((x, i) => i > state.sel && x.asked && x.state === "todo");
@@ -147,7 +160,7 @@ function addMissed() {
   if (!D.slot.ask_missed) { banner("This task asks only about the events others disagreed on."); return; }
   const t = player.now() ?? (current() && current().kind === "event" ? current().ev.t_start : 0);
   const item = { kind: "added", asked: true, t: Math.max(0, Math.min(D.visit.duration_s, t)), state: "added", label: { action: "pick", sku: "", quantity: 1, track_id: tracks[0] ?? null } };
-  items.push(item); items.sort((a, b) => (a.kind === "event" ? a.ev.t_start : a.t) - (b.kind === "event" ? b.ev.t_start : b.t));
+  items.push(item); items.sort((a, b) => timeOf(a) - timeOf(b));
   select(items.indexOf(item), { media: false }); openSearch();
 }
 function removeAdded() {

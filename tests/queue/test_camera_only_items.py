@@ -129,6 +129,16 @@ def eager_clips(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     celery_app.conf.task_always_eager = previous
 
 
+def page_as(browser: Any, url: str, user: Any) -> Any:
+    """A new 1440 x 900 page of ``browser`` signed in to ``url`` as ``user``."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": url}])
+    return context.new_page()
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_badge_shows_in_chromium_and_plays_the_reach(
@@ -140,17 +150,10 @@ def test_the_badge_shows_in_chromium_and_plays_the_reach(
 ) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")  # Playwright's sync API keeps a loop in this thread
-    client = Client()
-    client.force_login(users["reviewer"])
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
-            context.add_cookies(
-                [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-            )
-            page = context.new_page()
+            page = page_as(browser, live_server.url, users["reviewer"])
             page.goto(f"{live_server.url}/queue/tasks/{held_task.pk}/")
             badge = page.locator(f'#lines tr[data-sku="{SEEN_SKU}"] .badge.camera-only')
             badge.wait_for()
