@@ -3,7 +3,7 @@ train, calibrate and set the threshold, and how a store's candidate is fine-tune
 
 Named presets instead of defaults spread over the command, the trainer and the demo:
 
-- ``measured``: the recipe the README's figures were measured with (~15 min on 2 cores);
+- ``measured``: the recipe the README's figures were measured with (about 20 min on 2 cores);
 - ``demo``: what ``make run`` trains when no model is active (about a minute);
 - ``test``: small enough for the test suite (seconds).
 
@@ -54,7 +54,7 @@ class Recipe:
 
 
 PRESETS: dict[str, Recipe] = {
-    "measured": Recipe(name="measured", visits=24000, calibration_visits=30000, epochs=24, layers=3, vision_items=True),
+    "measured": Recipe(name="measured", visits=48000, calibration_visits=30000, epochs=24, layers=3, vision_items=True),
     "demo": Recipe(
         name="demo",
         visits=3500,
