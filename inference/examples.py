@@ -126,6 +126,10 @@ def receipt_attribution(
     return labels
 
 
+def _line_totals(lines: Sequence[dict[str, Any]]) -> dict[tuple[str, int | None], int]:
+    return {_line_key(x): int(x["quantity"]) for x in lines}
+
+
 NO_MOVE = "noise"  # a reach's label when it moved nothing for the receipt
 
 
@@ -139,12 +143,14 @@ def reach_attribution(
     receipt is confirmed when the reviewer left its (product, shopper) line unchanged,
     and labelled no move when the reviewer removed that line and nothing else made it.
     An entry that put nothing on the receipt is labelled no move when the reviewer
-    changed no line at all: nothing was missed. Anything else (an added line, a changed
-    quantity) could be any reach's, so it labels none. Returns {reach index: {action,
+    changed no line at all: nothing was missed. Anything else (an added or swapped line, a
+    changed quantity, a line the reach shared with a weight event) could be any reach's,
+    so it labels none. Returns {reach index: {action,
     sku, quantity, track_id, t, plate}}, ``action`` one of pick, put_back, noise."""
     before = {_line_key(x): int(x["quantity"]) for x in proposed}
     after = {_line_key(x): int(x["quantity"]) for x in final}
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    added = [k for k in after if k not in before]  # a swap or a new shopper: which reach is unknown
     makers: dict[tuple[str, int | None], int] = {}
     for a in [a for a in weight_assignments(assignments) if a.get("on_receipt")] + camera_only_items(assignments):
         track = a.get("track_id")
@@ -158,14 +164,14 @@ def reach_attribution(
         if entry.get("on_receipt") and entry.get("sku"):
             track = entry.get("track_id")
             key = (str(entry["sku"]), None if track is None else int(track))
-            if key not in changed:
+            if key in before and before[key] == after.get(key):
                 labels[int(entry["reach"])] = where | {
                     "action": entry["action"],
                     "sku": entry["sku"],
                     "quantity": int(entry.get("quantity") or 0),
                     "track_id": track,
                 }
-            elif key not in after and makers.get(key) == 1:
+            elif key in before and key not in after and not added and makers.get(key) == 1:
                 labels[int(entry["reach"])] = where | {"action": NO_MOVE, "sku": "", "quantity": 0, "track_id": None}
         elif not changed:
             labels[int(entry["reach"])] = where | {"action": NO_MOVE, "sku": "", "quantity": 0, "track_id": None}
@@ -180,12 +186,16 @@ def review_examples(
     proposed: Sequence[dict[str, Any]],
     assignments: Sequence[dict[str, Any]],
     provenance: dict[str, Any],
+    model_lines: Sequence[dict[str, Any]] | None = None,
 ) -> list[LabelledExample]:
     """The examples a review decision teaches: the final receipt (always), the event
     labels it implies (``receipt_attribution``) and the reach labels
     (``reach_attribution``, kind ``missed``), all under source ``review:<reason>``."""
     labels = receipt_attribution(assignments=assignments, proposed=proposed, final=lines)
-    reaches = reach_attribution(assignments=assignments, proposed=proposed, final=lines)
+    # The reach entries describe the model's receipt; a receipt people already changed
+    # (a dispute of a corrected visit) says nothing about them.
+    model_receipt = model_lines is None or _line_totals(model_lines) == _line_totals(proposed)
+    reaches = reach_attribution(assignments=assignments, proposed=proposed, final=lines) if model_receipt else {}
     events = weight_assignments(assignments)
     complete = bool(events) and len(labels) == len(events)
     specs = [

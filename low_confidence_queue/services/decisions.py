@@ -143,6 +143,7 @@ def _examples_record(
         lines=[{"sku": x.sku, "quantity": x.quantity, "shopper_track_id": x.shopper_track_id} for x in final_lines],
         proposed=shown,
         assignments=list(prediction.event_assignments) if prediction is not None else [],
+        model_lines=list(prediction.lines) if prediction is not None else None,
         provenance={
             "task": task.pk,
             "store": task.visit.store.code,

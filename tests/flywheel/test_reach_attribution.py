@@ -75,3 +75,16 @@ def test_a_removed_line_that_a_weight_event_also_made_is_not_blamed_on_the_reach
 
 def test_a_prediction_without_reaches_labels_none() -> None:
     assert reach_attribution(assignments=[_event("A")], proposed=[_line("A")], final=[_line("A")]) == {}
+
+
+def test_a_swapped_product_of_the_reach_line_labels_nothing() -> None:
+    """The reach may have been a pick of the other pack: not a no-op."""
+    swapped = reach_attribution(assignments=ASSIGNMENTS, proposed=PROPOSED, final=[_line("A"), _line("C")])
+    moved = reach_attribution(assignments=ASSIGNMENTS, proposed=PROPOSED, final=[_line("A"), _line("B", track=2)])
+    assert swapped == {} and moved == {}
+
+
+def test_a_reach_whose_unit_sits_on_another_line_is_not_confirmed() -> None:
+    """Its (product, shopper) line was never on the receipt: deleting it all confirms nothing."""
+    merged = [_event("B", track=2), _event("B", track=2), _reach(0, "B", track=1), _reach(1, None)]
+    assert reach_attribution(assignments=merged, proposed=[_line("B", 3, track=2)], final=[]) == {}
