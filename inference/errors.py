@@ -14,7 +14,7 @@ event where the scorer's contribution differs names the kind of mistake:
   cameras could tell them apart;
 - ``quantity``: the right product, the wrong number of units;
 - ``vision_item``: an item put on the receipt from vision alone (a reach) that was wrong;
-- ``other``: no single event or reach explains it (mistakes that partly cancel).
+- ``other``: no event or reach differs from the truth decode, yet the receipt is wrong.
 
 A visit can have several kinds; ``evaluate_model`` counts wrong visits per kind, and
 the auto-issued wrong ones apart, so the next model work starts where receipts go wrong.

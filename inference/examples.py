@@ -75,6 +75,25 @@ def _line_key(line: dict[str, Any]) -> tuple[str, int | None]:
     return str(line["sku"]), None if track is None else int(track)
 
 
+def _line_totals(lines: Sequence[dict[str, Any]]) -> dict[tuple[str, int | None], int]:
+    """Units per (product, shopper) line."""
+    return {_line_key(x): int(x["quantity"]) for x in lines}
+
+
+def _entry_key(entry: dict[str, Any]) -> tuple[str, int | None]:
+    """The (product, shopper) receipt line an event or reach entry made."""
+    track = entry.get("track_id")
+    return str(entry.get("sku")), None if track is None else int(track)
+
+
+def _lines_made_by(entries: Sequence[dict[str, Any]]) -> dict[tuple[str, int | None], list[dict[str, Any]]]:
+    """The entries behind each (product, shopper) line."""
+    by_line: dict[tuple[str, int | None], list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_line.setdefault(_entry_key(entry), []).append(entry)
+    return by_line
+
+
 def receipt_attribution(
     *, assignments: Sequence[dict[str, Any]], proposed: Sequence[dict[str, Any]], final: Sequence[dict[str, Any]]
 ) -> dict[int, dict[str, Any]]:
@@ -88,24 +107,18 @@ def receipt_attribution(
     a new quantity, or a removed line (that event was no pick: labelled ``noise``). Events
     of any other change get no label, so the visit teaches the receipt calibrator but not
     the event heads. Returns {event seq: {action, sku, quantity, track_id}}."""
-    before = {_line_key(x): int(x["quantity"]) for x in proposed}
-    after = {_line_key(x): int(x["quantity"]) for x in final}
+    before, after = _line_totals(proposed), _line_totals(final)
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     events = [a for a in weight_assignments(assignments) if a.get("event") is not None]
-    by_line: dict[tuple[str, int | None], list[dict[str, Any]]] = {}
-    for a in [a for a in events if a.get("on_receipt")] + camera_only_items(assignments):
-        track = a.get("track_id")
-        by_line.setdefault((str(a["sku"]), None if track is None else int(track)), []).append(a)
+    by_line = _lines_made_by([a for a in events if a.get("on_receipt")] + camera_only_items(assignments))
     labels: dict[int, dict[str, Any]] = {}
     for a in events:
-        track = a.get("track_id")
-        key = (str(a.get("sku")), None if track is None else int(track))
-        if not a.get("on_receipt") or key not in changed:
+        if not a.get("on_receipt") or _entry_key(a) not in changed:
             labels[int(a["event"])] = {
                 "action": a["action"],
                 "sku": a.get("sku") or "",
                 "quantity": int(a.get("quantity") or 0),
-                "track_id": track,
+                "track_id": a.get("track_id"),
             }
     gone = sorted(k for k in changed if k in before and k not in after)
     new = sorted(k for k in changed if k not in before and k in after)
@@ -126,10 +139,6 @@ def receipt_attribution(
     return labels
 
 
-def _line_totals(lines: Sequence[dict[str, Any]]) -> dict[tuple[str, int | None], int]:
-    return {_line_key(x): int(x["quantity"]) for x in lines}
-
-
 NO_MOVE = "noise"  # a reach's label when it moved nothing for the receipt
 
 
@@ -145,36 +154,33 @@ def reach_attribution(
     An entry that put nothing on the receipt is labelled no move when the reviewer
     changed no line at all: nothing was missed. Anything else (an added or swapped line, a
     changed quantity, a line the reach shared with a weight event) could be any reach's,
-    so it labels none. Returns {reach index: {action,
-    sku, quantity, track_id, t, plate}}, ``action`` one of pick, put_back, noise."""
-    before = {_line_key(x): int(x["quantity"]) for x in proposed}
-    after = {_line_key(x): int(x["quantity"]) for x in final}
+    so it labels none. Returns {reach index: {action, sku, quantity, track_id, t, plate}},
+    ``action`` one of pick, put_back, noise."""
+    before, after = _line_totals(proposed), _line_totals(final)
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     added = [k for k in after if k not in before]  # a swap or a new shopper: which reach is unknown
-    makers: dict[tuple[str, int | None], int] = {}
-    for a in [a for a in weight_assignments(assignments) if a.get("on_receipt")] + camera_only_items(assignments):
-        track = a.get("track_id")
-        key = (str(a["sku"]), None if track is None else int(track))
-        makers[key] = makers.get(key, 0) + 1
+    made_by = _lines_made_by(
+        [a for a in weight_assignments(assignments) if a.get("on_receipt")] + camera_only_items(assignments)
+    )
+    no_move = {"action": NO_MOVE, "sku": "", "quantity": 0, "track_id": None}
     labels: dict[int, dict[str, Any]] = {}
     for entry in assignments:
         if not is_vision(entry) or entry.get("reach") is None:
             continue
         where = {"t": entry.get("t"), "plate": entry.get("plate")}
         if entry.get("on_receipt") and entry.get("sku"):
-            track = entry.get("track_id")
-            key = (str(entry["sku"]), None if track is None else int(track))
+            key = _entry_key(entry)
             if key in before and before[key] == after.get(key):
                 labels[int(entry["reach"])] = where | {
                     "action": entry["action"],
                     "sku": entry["sku"],
                     "quantity": int(entry.get("quantity") or 0),
-                    "track_id": track,
+                    "track_id": entry.get("track_id"),
                 }
-            elif key in before and key not in after and not added and makers.get(key) == 1:
-                labels[int(entry["reach"])] = where | {"action": NO_MOVE, "sku": "", "quantity": 0, "track_id": None}
+            elif key in before and key not in after and not added and len(made_by.get(key, [])) == 1:
+                labels[int(entry["reach"])] = where | no_move
         elif not changed:
-            labels[int(entry["reach"])] = where | {"action": NO_MOVE, "sku": "", "quantity": 0, "track_id": None}
+            labels[int(entry["reach"])] = where | no_move
     return labels
 
 
