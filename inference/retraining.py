@@ -7,8 +7,9 @@ Which examples teach what:
 - event heads: a visit whose every weight event has a label, from annotation (preferred:
   consensus over several people) or from a review's receipt (``receipt_attribution``);
 - reach heads (a ``vision_items`` network), in those visits: the reaches a review's
-  receipt confirms or rules out (``reach_attribution``) and the interactions the scale
-  missed that annotators added (``reviewed_reach_labels``); other reaches stay unlabelled;
+  receipt confirms or rules out (``reach_attribution``), the interactions the scale
+  missed that annotators added and the camera-only items they removed (a ``noise``
+  label), matched by moment (``reviewed_reach_labels``); other reaches stay unlabelled;
 - the receipt calibrator: every reviewed receipt of the train side (right or wrong under
   the candidate), whether or not its events could be attributed.
 """

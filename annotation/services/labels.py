@@ -28,6 +28,7 @@ from annotation.models import (
     Source,
     TaskStatus,
 )
+from annotation.selectors import camera_only_suggestions
 from annotation.services.claims import slot_lock_held
 from annotation.services.quality import gold_score_label
 from annotation.services.sources import settings_current
@@ -241,13 +242,50 @@ def _match_added(labels: Sequence[Label]) -> tuple[list[dict[str, Any]], bool]:
     return out, disagree
 
 
+def _removed_examples(task: AnnotationTask, labels: Sequence[Label], annotators: list[int]) -> list[ExampleSpec]:
+    """The model's camera-only items (``camera_only_suggestions``) that most annotators
+    shown them removed (fewer than half kept or added any interaction within
+    ``ADDED_MATCH_S`` of the item's moment), each as a ``noise`` example at its moment:
+    the reach behind it moved nothing, and the reach heads learn so. An item someone
+    corrected (another product, the other action) is an added interaction near it, so
+    it is not here."""
+    # Only answers given in the workspace (a slot claimed here) to a slot asking about
+    # missed interactions showed the items; another tool's answer (Label Studio) never did.
+    shown = [lab for lab in labels if lab.slot.claimed_at and (not lab.slot.focus or MISSED in lab.slot.focus)]
+    out = []
+    for i, s in enumerate(camera_only_suggestions(task) if shown else []):
+        kept = sum(any(abs(float(a["t"]) - s["t"]) <= ADDED_MATCH_S for a in lab.added) for lab in shown)
+        if kept * 2 >= len(shown):
+            continue
+        support = len(shown) - kept
+        out.append(
+            ExampleSpec(
+                ref=f"camera-only:{i}",
+                kind=ExampleKind.MISSED,
+                t=s["t"],
+                action="noise",
+                sku=s["sku"],
+                confidence=support / len(shown),
+                provenance={
+                    "task": task.pk,
+                    "annotators": annotators,
+                    "support": support,
+                    "source": task.source,
+                    "removed": "camera-only",
+                    "plate": s["plate"],
+                },
+            )
+        )
+    return out
+
+
 @transaction.atomic
 def task_consolidate(*, task: AnnotationTask, allow_more: bool = True) -> AnnotationTask:
     """Combine the task's labels (call with the task row locked). Asks one more annotator
     about unsettled events while ``allow_more`` and the overlap is below the maximum;
     else stores the consensus and agreement and records the labelled examples."""
     conf = settings_current()
-    labels = list(Label.objects.filter(task=task).order_by("submitted_at", "id"))
+    labels = list(Label.objects.filter(task=task).select_related("slot").order_by("submitted_at", "id"))
     acc = _accuracies({lab.annotator_id for lab in labels})
     confusion = {
         q.annotator_id: q.action_confusion
@@ -329,5 +367,6 @@ def task_consolidate(*, task: AnnotationTask, allow_more: bool = True) -> Annota
         )
         for i, a in enumerate(added)
     ]
+    examples += _removed_examples(task, labels, annotators)
     examples_record(visit=task.visit, source=f"annotation:{task.source}", examples=examples)
     return task

@@ -51,6 +51,16 @@ def _group_share(
     return label
 
 
+def track_slot(features: VisitFeatures, track_id: Any) -> int:
+    """The track slot a label's shopper trains: their own when the visit's features hold
+    the track (a group member or another shopper the cameras saw), else the last slot,
+    the shopper no camera followed. One rule for the simulator's truth and for people's
+    answers, so a store's labels teach what the simulated ones do."""
+    if track_id is not None and int(track_id) in features.track_ids:
+        return features.track_ids.index(int(track_id))
+    return len(features.track_ids) - 1
+
+
 def attach_labels(features: VisitFeatures, truth: dict[str, Any]) -> None:
     """Set ``y_action``, ``y_pq``, ``y_track`` (and ``meta["missing_product"]``, the picks
     whose product or quantity no candidate slot holds) from the simulator's truth."""
@@ -72,11 +82,7 @@ def attach_labels(features: VisitFeatures, truth: dict[str, Any]) -> None:
                 y_pq[e_i] = features.candidates[e_i].index(sku) * MAX_QUANTITY + quantity - 1
             else:
                 missing_product += 1
-            tid = label.get("track_id")
-            if tid is not None and int(tid) in features.track_ids:
-                y_track[e_i] = features.track_ids.index(int(tid))
-            elif tid is None or int(tid) not in group:
-                y_track[e_i] = len(features.track_ids) - 1
+            y_track[e_i] = track_slot(features, label.get("track_id"))
     features.y_action, features.y_pq, features.y_track = y_action, y_pq, y_track
     features.meta["missing_product"] = missing_product
 
@@ -168,11 +174,7 @@ def attach_reach_labels(
             missing += 1
         if 1 <= int(act["quantity"]) <= MAX_QUANTITY:
             y_quantity[r_i] = int(act["quantity"]) - 1
-        tid = act.get("track_id")
-        if tid is not None and int(tid) in features.track_ids:
-            y_track[r_i] = features.track_ids.index(int(tid))
-        elif tid is None or int(tid) not in group:
-            y_track[r_i] = len(features.track_ids) - 1
+        y_track[r_i] = track_slot(features, act.get("track_id"))
     features.y_reach_action, features.y_reach_product = y_action, y_product
     features.y_reach_quantity, features.y_reach_track = y_quantity, y_track
     features.reach_missing_product = missing
@@ -196,7 +198,6 @@ def reviewed_reach_labels(features: VisitFeatures, labels: list[dict[str, Any]])
         "y_reach_quantity": np.full(n_r, IGNORE, dtype=np.int64),
         "y_reach_track": np.full(n_r, IGNORE, dtype=np.int64),
     }
-    group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
     for label in labels:
         r = _labelled_reach(features, label)
         if r is None:
@@ -209,11 +210,7 @@ def reviewed_reach_labels(features: VisitFeatures, labels: list[dict[str, Any]])
             targets["y_reach_product"][r] = features.reach_candidates[r].index(label["sku"])
         if 1 <= int(label.get("quantity") or 0) <= MAX_QUANTITY:
             targets["y_reach_quantity"][r] = int(label["quantity"]) - 1
-        tid = label.get("track_id")
-        if tid is not None and int(tid) in group:
-            targets["y_reach_track"][r] = features.track_ids.index(int(tid))
-        else:
-            targets["y_reach_track"][r] = len(features.track_ids) - 1
+        targets["y_reach_track"][r] = track_slot(features, label.get("track_id"))
     for name, values in targets.items():
         setattr(features, name, values)
     return int((targets["y_reach_action"] != IGNORE).sum())

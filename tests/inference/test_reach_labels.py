@@ -82,3 +82,43 @@ def test_peoples_answers_label_a_stores_reaches_by_index_or_by_moment(ctx: Any) 
     assert features.y_reach_track is not None and features.y_reach_track.tolist() == [IGNORE]
     # A stored decision whose reach starts elsewhere (another featuriser) is not trusted.
     assert reviewed_reach_labels(features, [ruled_out | {"t": REACH_T + 1}]) == 0
+
+
+def test_a_removed_camera_only_item_and_the_shopper_follow_the_simulators_rules(ctx: Any) -> None:
+    """An annotators' removed camera-only item (``noise`` at its moment, no reach index)
+    rules its reach out; a labelled shopper trains their own slot when the features hold
+    the track and the slot of the shopper no camera followed otherwise, as simulated
+    truth does."""
+    from inference.features import REACH_NONE, featurize
+    from inference.features.labels import reviewed_reach_labels, track_slot
+    from tests.inference.camera_only import REACH_T, SEEN_SKU, camera_only_payload
+
+    payload = camera_only_payload()
+    # Another shopper the cameras saw near the shelf, outside the group.
+    payload["vision_events"].append(
+        {
+            "kind": "near_fixture",
+            "track_id": 7,
+            "t": REACH_T - 2,
+            "t_end": REACH_T + 2,
+            "plate": None,
+            "fixture": "G2",
+            "camera": "CAM2",
+            "confidence": 0.9,
+            "product_scores": {},
+        }
+    )
+    features = featurize(payload, ctx)
+    assert 7 in features.track_ids and not features.is_group[features.track_ids.index(7)]
+    removed = {"action": "noise", "sku": SEEN_SKU, "quantity": 0, "track_id": None, "t": REACH_T, "reach": None}
+    assert reviewed_reach_labels(features, [removed]) == 1
+    assert features.y_reach_action is not None and features.y_reach_action.tolist() == [REACH_NONE]
+    added = {"action": "pick", "sku": SEEN_SKU, "quantity": 1, "t": REACH_T, "reach": None}
+    for track in features.track_ids[:-1]:
+        reviewed_reach_labels(features, [added | {"track_id": track}])
+        assert features.y_reach_track is not None
+        assert features.y_reach_track.tolist() == [features.track_ids.index(track)] == [track_slot(features, track)]
+    unseen = len(features.track_ids) - 1
+    for track in (None, 999):
+        reviewed_reach_labels(features, [added | {"track_id": track}])
+        assert features.y_reach_track.tolist() == [unseen] == [track_slot(features, track)]
