@@ -57,7 +57,7 @@ def _contribution(assignment: dict[str, Any]) -> tuple[str | None, int]:
     return assignment["sku"], sign * int(assignment["quantity"])
 
 
-def _same_weight(ctx: StoreContext, a: str, b: str) -> bool:
+def same_weight(ctx: StoreContext, a: str, b: str) -> bool:
     """Whether units of ``a`` and ``b`` weigh within two catalogue spreads of each other."""
     pa, pb = ctx.products.get(a), ctx.products.get(b)
     if pa is None or pb is None:
@@ -80,7 +80,7 @@ def event_error(ctx: StoreContext, truth: dict[str, Any], scored: dict[str, Any]
     if (t_units > 0) != (s_units > 0):
         return "direction"
     if t_sku != s_sku:
-        return "product_same_weight" if _same_weight(ctx, t_sku, s_sku) else "product"
+        return "product_same_weight" if same_weight(ctx, t_sku, s_sku) else "product"
     return "quantity"
 
 

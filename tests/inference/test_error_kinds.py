@@ -97,7 +97,12 @@ def test_evaluate_model_reports_wrong_receipts_by_kind(register: Callable[..., M
         assert wrong["wrong_visits"] == round(40 * (1 - report[key]["receipt_accuracy"]))
         assert sum(wrong["by_kind"].values()) >= wrong["wrong_visits"]
         assert 0.0 <= report[key]["reviews_per_1000_hindsight"] <= 1000.0
-    assert "wrong_receipts" not in report["model_int8"]
+        # Every reviewed visit and every wrong one let through has exactly one least sure decision.
+        doubt = report[key]["reviews_by_doubt"]
+        assert sum(n["reviewed"] for n in doubt.values()) == round(40 * (1 - report[key]["coverage"]))
+        auto_wrong = sum(n["auto_issued_wrong"] for n in doubt.values())
+        assert sum(n["reviewed_wrong"] for n in doubt.values()) + auto_wrong == wrong["wrong_visits"]
+    assert "wrong_receipts" not in report["model_int8"] and "reviews_by_doubt" not in report["model_int8"]
 
 
 def test_the_hindsight_threshold_auto_issues_the_most_receipts_the_ranking_allows() -> None:

@@ -3,10 +3,12 @@
 Beside the metrics: the visits the weight detector made impossible (``inference.oracle``),
 and how each scorer fares on them, so a ceiling of the detector is not read as a fault of
 the heads; the wrong receipts per kind of mistake (``inference.errors``), so model work
-starts where receipts go wrong; the reviews a threshold chosen in hindsight would need
-(``reviews_per_1000_hindsight``: the ranking's own limit, apart from the threshold's
-margin); and with ``--store-labelled N``, the model at the threshold a store would earn
-from N labelled visits of its own (``inference.evidence``), next to the global one.
+starts where receipts go wrong; the reviews per kind of the visit's least sure decision
+(``inference.doubt``), so doubt that costs reviews for right receipts shows; the reviews
+a threshold chosen in hindsight would need (``reviews_per_1000_hindsight``: the ranking's
+own limit, apart from the threshold's margin); and with ``--store-labelled N``, the model
+at the threshold a store would earn from N labelled visits of its own
+(``inference.evidence``), next to the global one.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from numpy.typing import NDArray
 
 from inference.calibration import NEVER, choose_threshold, holdout_arrays, risk_coverage
-from inference.decode import VisitScore
+from inference.decode import VisitScore, baseline_probs
+from inference.doubt import Probs, reviews_by_doubt
 from inference.errors import wrong_receipt_kinds
 from inference.evidence import labelled_evidence, loosest_threshold
 from inference.metrics import hindsight_reviews, receipt_metrics
@@ -113,6 +116,9 @@ class Command(BaseCommand):
                 metrics["wrong_receipts"] = wrong_receipt_kinds(
                     data.context, data.features, scores, correct, confidence >= threshold, impossible
                 )
+                metrics["reviews_by_doubt"] = reviews_by_doubt(
+                    data.context, data.features, event_probs(scorer, data), scores, correct, confidence >= threshold
+                )
             report[key] = metrics
             curves[key] = risk_coverage(confidence, correct)
             scored[key] = (scores, correct)
@@ -149,6 +155,13 @@ class Command(BaseCommand):
             )
         for key in ("model", "baseline"):
             wrong = report[key]["wrong_receipts"]
+            doubt = report[key]["reviews_by_doubt"]
+            reviewed = [f"{k} {n['reviewed']} ({n['reviewed_wrong']} wrong)" for k, n in doubt.items() if n["reviewed"]]
+            let_through = [f"{k} {n['auto_issued_wrong']}" for k, n in doubt.items() if n["auto_issued_wrong"]]
+            self.stdout.write(
+                f"{key}: reviews by least sure decision {', '.join(reviewed) or 'none'}; "
+                f"auto-issued wrong by it {', '.join(let_through) or 'none'}"
+            )
             self.stdout.write(
                 f"{key}: {wrong['wrong_visits']} wrong receipts by kind "
                 + ", ".join(f"{k} {n}" for k, n in wrong["by_kind"].items())
@@ -207,6 +220,13 @@ class Command(BaseCommand):
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)
+
+
+def event_probs(scorer: Scorer, data: Dataset) -> list[Probs]:
+    """The event heads' probabilities each visit's score was decoded from."""
+    if isinstance(scorer, TransformerScorer):
+        return scorer.probabilities(data.features)
+    return [baseline_probs(f) for f in data.features]
 
 
 def store_threshold(model: Scorer, labelled: Dataset, target: float) -> float:
