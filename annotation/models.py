@@ -128,6 +128,11 @@ class Label(models.Model):
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     events = models.JSONField(default=list, help_text="[{seq, action, sku, quantity, track_id, accepted}]")
     added = models.JSONField(default=list, help_text="[{t, action, sku, quantity, track_id}] missed by the scale.")
+    camera_only_shown = models.JSONField(
+        default=list,
+        help_text="[{reach, plate, t, action, sku, quantity, track_id}] the model's camera-only items the workspace "
+        "listed for this answer to keep or remove (none for an answer from another tool).",
+    )
     weight = models.FloatField(default=1.0, help_text="Below 1 while the annotator is flagged for gold accuracy.")
     submitted_at = models.DateTimeField(default=timezone.now)
 

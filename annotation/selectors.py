@@ -162,6 +162,7 @@ def camera_only_suggestions(task: AnnotationTask) -> list[dict[str, Any]]:
         return []
     return [
         {
+            "reach": entry.get("reach"),
             "t": float(entry["t"]),
             "plate": entry.get("plate"),
             "action": entry["action"],

@@ -81,9 +81,12 @@ class ExampleKind(models.TextChoices):
 class LabelledExample(models.Model):
     """A human answer the model can train on, with where it came from.
 
-    ``ref`` names the labelled thing within the visit (``event:<seq>`` or
-    ``missed:<n>``); one example per visit, source and ref, so consolidating a task
-    again updates its examples instead of adding more.
+    ``ref`` names the labelled thing within the visit: ``event:<seq>``; ``receipt`` (a
+    review's final receipt); of kind ``missed``, ``missed:<n>`` (an interaction annotators
+    added), ``reach:<i>`` (a reach a review confirmed or ruled out) and
+    ``camera-only:<reach>:<t>`` (a camera-only item annotators removed). One example per
+    visit, source and ref, so consolidating a task again updates its examples instead of
+    adding more.
     """
 
     visit = models.ForeignKey("store.Visit", on_delete=models.CASCADE, related_name="labelled_examples")

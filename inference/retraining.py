@@ -7,9 +7,10 @@ Which examples teach what:
 - event heads: a visit whose every weight event has a label, from annotation (preferred:
   consensus over several people) or from a review's receipt (``receipt_attribution``);
 - reach heads (a ``vision_items`` network), in those visits: the reaches a review's
-  receipt confirms or rules out (``reach_attribution``), the interactions the scale
-  missed that annotators added and the camera-only items they removed (a ``noise``
-  label), matched by moment (``reviewed_reach_labels``); other reaches stay unlabelled;
+  receipt confirms or rules out (``reach_attribution``) and the camera-only items
+  annotators removed (a ``noise`` label), both by reach index, and the interactions the
+  scale missed that annotators added, by moment (``reviewed_reach_labels``); annotation
+  wins a reach both name; other reaches stay unlabelled;
 - the receipt calibrator: every reviewed receipt of the train side (right or wrong under
   the candidate), whether or not its events could be attributed.
 """
@@ -72,15 +73,18 @@ def _event_labels(
 def _reach_labels(
     rows: list[dict[str, Any]], sources: tuple[str, ...] | None = None
 ) -> dict[int, list[dict[str, Any]]]:
-    """{visit: [reach label]} from the ``missed`` examples: a review's reach decisions
-    (by reach index) and annotators' added interactions (by moment); when both speak of
-    a visit, annotation wins, as for events."""
+    """{visit: [reach label]} from the ``missed`` examples: a review's reach decisions and
+    annotators' removed camera-only items (by reach index, checked against its moment and
+    plate) and annotators' added interactions (by moment). A review's labels come first,
+    so where annotation names the same reach it wins, as for events; reaches only one of
+    them names keep that one's label."""
     by_visit: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
         if r["kind"] != ExampleKind.MISSED or (sources is not None and not str(r["source"]).startswith(sources)):
             continue
         origin = "review" if str(r["source"]).startswith("review") else "annotation"
         provenance = r.get("provenance") or {}
+        indexed = origin == "review" or provenance.get("removed") == "camera-only"
         by_visit[int(r["visit_id"])][origin].append(
             {
                 "action": r["action"],
@@ -88,11 +92,11 @@ def _reach_labels(
                 "quantity": int(r["quantity"] or 0),
                 "track_id": r["track_id"],
                 "t": r["t"],
-                "reach": provenance.get("reach") if origin == "review" else None,
-                "plate": provenance.get("plate") if origin == "review" else None,
+                "reach": provenance.get("reach") if indexed else None,
+                "plate": provenance.get("plate") if indexed else None,
             }
         )
-    return {v: origins.get("annotation") or origins["review"] for v, origins in by_visit.items()}
+    return {v: origins["review"] + origins["annotation"] for v, origins in by_visit.items()}
 
 
 def _receipt_key(lines: list[dict[str, Any]]) -> dict[str, int]:

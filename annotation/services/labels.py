@@ -195,6 +195,8 @@ def label_submit(
         annotator=user,
         events=[_normalise(given[s], keep=("seq", "accepted")) for s in wanted],
         added=[_normalise(a, keep=("t",)) for a in (added or [])],
+        # What the workspace listed to keep or remove: a removal means something only then.
+        camera_only_shown=camera_only_suggestions(task) if not slot.focus or MISSED in slot.focus else [],
         weight=weight,
     )
     slot.status = SlotStatus.DONE
@@ -243,36 +245,43 @@ def _match_added(labels: Sequence[Label]) -> tuple[list[dict[str, Any]], bool]:
 
 
 def _removed_examples(task: AnnotationTask, labels: Sequence[Label], annotators: list[int]) -> list[ExampleSpec]:
-    """The model's camera-only items (``camera_only_suggestions``) that most annotators
-    shown them removed (fewer than half kept or added any interaction within
-    ``ADDED_MATCH_S`` of the item's moment), each as a ``noise`` example at its moment:
-    the reach behind it moved nothing, and the reach heads learn so. An item someone
-    corrected (another product, the other action) is an added interaction near it, so
-    it is not here."""
-    # Only answers given in the workspace (a slot claimed here) to a slot asking about
-    # missed interactions showed the items; another tool's answer (Label Studio) never did.
-    shown = [lab for lab in labels if lab.slot.claimed_at and (not lab.slot.focus or MISSED in lab.slot.focus)]
+    """The model's camera-only items that most of the annotators shown them removed, each
+    as a ``noise`` example at its moment with its reach and plate: the reach behind it
+    moved nothing, and the reach heads learn so. An answer was shown the items the
+    workspace listed for it (``Label.camera_only_shown``; none for another tool's answer
+    or a slot asking only about disputed events). An item counts as kept by an answer
+    that added any interaction within ``ADDED_MATCH_S`` of its moment (kept as it was, or
+    corrected to another product or action); a tie labels nothing."""
+    items: dict[tuple[Any, str], dict[str, Any]] = {}
+    shown_to: dict[tuple[Any, str], list[Label]] = {}
+    for lab in labels:
+        for item in lab.camera_only_shown or []:
+            key = (item.get("reach"), f"{float(item['t']):.3f}")
+            items.setdefault(key, item)
+            shown_to.setdefault(key, []).append(lab)
     out = []
-    for i, s in enumerate(camera_only_suggestions(task) if shown else []):
-        kept = sum(any(abs(float(a["t"]) - s["t"]) <= ADDED_MATCH_S for a in lab.added) for lab in shown)
+    for key, item in sorted(items.items(), key=lambda kv: float(kv[1]["t"])):
+        shown = shown_to[key]
+        kept = sum(any(abs(float(a["t"]) - float(item["t"])) <= ADDED_MATCH_S for a in lab.added) for lab in shown)
         if kept * 2 >= len(shown):
             continue
-        support = len(shown) - kept
+        removed = len(shown) - kept
         out.append(
             ExampleSpec(
-                ref=f"camera-only:{i}",
+                ref=f"camera-only:{item.get('reach')}:{float(item['t']):.2f}",
                 kind=ExampleKind.MISSED,
-                t=s["t"],
+                t=float(item["t"]),
                 action="noise",
-                sku=s["sku"],
-                confidence=support / len(shown),
+                sku=item["sku"],
+                confidence=removed / len(shown),
                 provenance={
                     "task": task.pk,
                     "annotators": annotators,
-                    "support": support,
+                    "support": removed,
                     "source": task.source,
                     "removed": "camera-only",
-                    "plate": s["plate"],
+                    "reach": item.get("reach"),
+                    "plate": item.get("plate"),
                 },
             )
         )
@@ -285,7 +294,7 @@ def task_consolidate(*, task: AnnotationTask, allow_more: bool = True) -> Annota
     about unsettled events while ``allow_more`` and the overlap is below the maximum;
     else stores the consensus and agreement and records the labelled examples."""
     conf = settings_current()
-    labels = list(Label.objects.filter(task=task).select_related("slot").order_by("submitted_at", "id"))
+    labels = list(Label.objects.filter(task=task).order_by("submitted_at", "id"))
     acc = _accuracies({lab.annotator_id for lab in labels})
     confusion = {
         q.annotator_id: q.action_confusion
@@ -330,12 +339,21 @@ def task_consolidate(*, task: AnnotationTask, allow_more: bool = True) -> Annota
         task.save(update_fields=["overlap"])
         return task
     events = [per_event[s] for s in sorted(per_event)]
-    task.consensus = {"events": events, "added": added, "unsettled": unsettled}
+    annotators = sorted({lab.annotator_id for lab in labels})
+    removed = _removed_examples(task, labels, annotators)
+    task.consensus = {
+        "events": events,
+        "added": added,
+        "removed_camera_only": [
+            {"reach": r.provenance["reach"], "t": r.t, "sku": r.sku, "support": r.provenance["support"]}
+            for r in removed
+        ],
+        "unsettled": unsettled,
+    }
     task.agreement = krippendorff_alpha(units)
     task.status = TaskStatus.CONSOLIDATED
     task.consolidated_at = timezone.now()
     task.save(update_fields=["consensus", "agreement", "status", "consolidated_at"])
-    annotators = sorted({lab.annotator_id for lab in labels})
     examples = [
         ExampleSpec(
             ref=f"event:{ev['seq']}",
@@ -367,6 +385,6 @@ def task_consolidate(*, task: AnnotationTask, allow_more: bool = True) -> Annota
         )
         for i, a in enumerate(added)
     ]
-    examples += _removed_examples(task, labels, annotators)
+    examples += removed
     examples_record(visit=task.visit, source=f"annotation:{task.source}", examples=examples)
     return task

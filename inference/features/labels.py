@@ -187,10 +187,12 @@ def reviewed_reach_labels(features: VisitFeatures, labels: list[dict[str, Any]])
     """Set the reach targets of a store's visit from people's answers (the store has no
     simulator truth): each label ``{action, sku, quantity, track_id, t}`` with ``action``
     pick, put_back or noise (no move), and ``reach`` (the index a review's stored reach
-    decision names) or none (an annotator's added interaction, matched to the reach whose
-    hand went in nearest its moment, within ``VIEW_GAP_S``, with the product among its
-    candidates). A label that matches no reach teaches nothing; reaches no label names
-    stay unlabelled. Returns how many reaches got a label."""
+    decision or an annotators' removed camera-only item names, trusted only at the same
+    moment and plate) or none (an annotator's added interaction, matched to the reach
+    whose hand went in nearest its moment, within ``VIEW_GAP_S``, with the product among
+    its candidates). A label that matches no reach teaches nothing; reaches no label
+    names stay unlabelled; of two labels naming one reach, the later wins. Returns how
+    many reaches got a label."""
     n_r = len(features.reaches)
     targets = {
         "y_reach_action": np.full(n_r, IGNORE, dtype=np.int64),
@@ -202,6 +204,8 @@ def reviewed_reach_labels(features: VisitFeatures, labels: list[dict[str, Any]])
         r = _labelled_reach(features, label)
         if r is None:
             continue
+        for values in targets.values():  # a later label of the same reach replaces an earlier one
+            values[r] = IGNORE
         if label["action"] not in ("pick", "put_back"):
             targets["y_reach_action"][r] = REACH_NONE
             continue

@@ -35,7 +35,15 @@ def held_slot(aim3s: Any, model_version: ModelVersion, users: dict[str, Any]) ->
 
 def test_the_page_lists_the_models_camera_only_items(held_slot: AnnotationSlot) -> None:
     assert slot_page_data(held_slot)["camera_only"] == [
-        {"t": REACH_T, "plate": REACH_PLATE, "action": "pick", "sku": SEEN_SKU, "quantity": 1, "track_id": 1}
+        {
+            "reach": 0,
+            "t": REACH_T,
+            "plate": REACH_PLATE,
+            "action": "pick",
+            "sku": SEEN_SKU,
+            "quantity": 1,
+            "track_id": 1,
+        }
     ]
 
 
@@ -114,11 +122,14 @@ def test_a_camera_only_item_most_annotators_remove_says_its_reach_moved_nothing(
     if keepers == 2:
         assert (removed, kept) == ([], [("missed:0", "pick", SEEN_SKU)])
     else:
-        assert removed == [("camera-only:0", "noise", SEEN_SKU, REACH_T)]
+        assert removed == [("camera-only:0:60.00", "noise", SEEN_SKU, REACH_T)]
         assert kept == []
-        row = examples.get(ref="camera-only:0")
-        assert row.provenance["plate"] == REACH_PLATE
+        row = examples.get(ref="camera-only:0:60.00")
+        assert (row.provenance["reach"], row.provenance["plate"]) == (0, REACH_PLATE)
         assert row.confidence == pytest.approx(1.0 if keepers == 0 else 2 / 3)
+    held_slot.task.refresh_from_db()
+    removals = [(r["reach"], r["sku"], r["support"]) for r in held_slot.task.consensus["removed_camera_only"]]
+    assert removals == ([] if keepers == 2 else [(0, SEEN_SKU, 2)])
 
 
 def test_an_answer_from_label_studio_never_saw_the_item_and_does_not_remove_it(
@@ -128,6 +139,7 @@ def test_an_answer_from_label_studio_never_saw_the_item_and_does_not_remove_it(
     says nothing of it, a third removes it here: one of the two who saw it kept it, a
     tie, so its reach is not labelled."""
     _answer(held_slot, held_slot.annotator, keep=True)
+    assert [i["sku"] for i in Label.objects.get(slot=held_slot).camera_only_shown] == [SEEN_SKU]
     data = slot_page_data(held_slot)
     auto = {a["seq"]: a for a in data["auto_labels"]}
     events = [{k: a[k] for k in ("seq", "action", "sku", "quantity", "track_id")} for a in auto.values()]
@@ -140,3 +152,4 @@ def test_an_answer_from_label_studio_never_saw_the_item_and_does_not_remove_it(
     assert held_slot.task.status == "consolidated"
     refs = LabelledExample.objects.filter(visit_id=held_slot.task.visit_id, kind=ExampleKind.MISSED)
     assert not refs.filter(ref__startswith="camera-only:").exists()
+    assert Label.objects.get(task=held_slot.task, annotator__username="ls-annotator").camera_only_shown == []

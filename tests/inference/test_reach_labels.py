@@ -122,3 +122,40 @@ def test_a_removed_camera_only_item_and_the_shopper_follow_the_simulators_rules(
     for track in (None, 999):
         reviewed_reach_labels(features, [added | {"track_id": track}])
         assert features.y_reach_track.tolist() == [unseen] == [track_slot(features, track)]
+
+
+def test_annotation_wins_the_reach_a_review_also_named_and_only_that_reach(ctx: Any) -> None:
+    """A review confirmed the camera-only pick; annotators removed it (by its reach
+    index): the reach is labelled a no-move, with no product left over from the review."""
+    from inference.features import IGNORE, REACH_NONE, featurize
+    from inference.features.labels import reviewed_reach_labels
+    from inference.models import ExampleKind
+    from inference.retraining import _reach_labels
+    from tests.inference.camera_only import REACH_PLATE, REACH_T, SEEN_SKU, camera_only_payload
+
+    def row(source: str, action: str, provenance: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "kind": ExampleKind.MISSED,
+            "source": source,
+            "visit_id": 1,
+            "action": action,
+            "sku": SEEN_SKU,
+            "quantity": 1 if action == "pick" else 0,
+            "track_id": 1 if action == "pick" else None,
+            "t": REACH_T,
+            "provenance": provenance,
+        }
+
+    where = {"reach": 0, "plate": REACH_PLATE}
+    rows = [
+        row("annotation:flagged", "noise", {"removed": "camera-only"} | where),
+        row("review:low_confidence", "pick", where),
+    ]
+    labels = _reach_labels(rows)[1]
+    assert [label["action"] for label in labels] == ["pick", "noise"]  # the review's first
+    features = featurize(camera_only_payload(), ctx)
+    assert reviewed_reach_labels(features, labels) == 1
+    assert features.y_reach_action is not None and features.y_reach_action.tolist() == [REACH_NONE]
+    assert features.y_reach_product is not None and features.y_reach_product.tolist() == [IGNORE]
+    # The index is trusted only at its own plate: a removal elsewhere names no reach.
+    assert reviewed_reach_labels(features, [labels[1] | {"plate": "S1P1"}]) == 0
