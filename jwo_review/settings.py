@@ -141,6 +141,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # An unacknowledged task (its worker was killed) is delivered again after this long.
     "visibility_timeout": envint("JWO_BROKER_VISIBILITY_TIMEOUT_S", 3600, minimum=1),
 }
+# Workers look for such tasks every few seconds (one cheap sorted-set read), not kombu's
+# default of every tenth 10 s tick: a task is back soon after its visibility timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS |= {
+    "unacked_restore_interval": min(10, CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
