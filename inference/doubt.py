@@ -1,13 +1,16 @@
 """Where the reviews go: each visit's least sure decision, by kind of doubt.
 
-A visit's confidence is the product of what its events and reaches decided
-(``inference.decode``), so the least sure of those decisions is what sends it to review.
-This names that decision's doubt:
+A visit's raw confidence is the product of what its events and reaches decided
+(``inference.decode``); the calibrator maps it, with a few scene summaries, to the
+confidence the threshold reads. The least sure decision is the weakest factor of the raw
+confidence: for a reviewed visit, the likeliest reason it was reviewed. This names that
+decision's doubt:
 
 - ``action``: whether the weight change was a move at all, or which way (pick or put back);
 - ``shopper``: whether the mover was a payment-group shopper;
-- ``product``: which product, ``product_same_weight`` when the two likeliest products'
-  units weigh within the catalogue's spread of each other (only the cameras can tell);
+- ``product``: which product, ``product_same_weight`` when the two likeliest are the same
+  number of units of products whose units weigh within two catalogue spreads of each
+  other (``inference.errors.same_weight``: only the cameras can tell them apart);
 - ``quantity``: how many units of the likeliest product;
 - ``reach``: whether a hand no weight change explains moved something the scale missed
   (and what), for a network that reads reaches;
@@ -31,10 +34,21 @@ from inference.context import StoreContext
 from inference.decode import VisitScore
 from inference.errors import same_weight
 from inference.features import MAX_QUANTITY, NOISE, PICK, PUT_BACK, RESTOCK, VisitFeatures
+from inference.network import Probs
 
 KINDS = ("action", "shopper", "product", "product_same_weight", "quantity", "reach", "none")
 
-Probs = tuple[NDArray[Any], NDArray[Any], NDArray[Any]]
+
+def _product_doubt(ctx: StoreContext, f: VisitFeatures, e: int, order: NDArray[Any]) -> str:
+    """Which product slot the event's two likeliest (product, quantity) pairs differ in."""
+    if len(order) < 2:
+        return "product"
+    (first, q1), (second, q2) = divmod(int(order[0]), MAX_QUANTITY), divmod(int(order[1]), MAX_QUANTITY)
+    if first == second:
+        return "quantity"
+    if q1 == q2 and same_weight(ctx, f.candidates[e][first], f.candidates[e][second]):
+        return "product_same_weight"
+    return "product"
 
 
 def _event_doubt(ctx: StoreContext, f: VisitFeatures, e: int, probs: Probs) -> tuple[float, str]:
@@ -46,24 +60,24 @@ def _event_doubt(ctx: StoreContext, f: VisitFeatures, e: int, probs: Probs) -> t
     a, p, t = action[e], pq[e, : len(f.candidates[e]) * MAX_QUANTITY], track[e, :n_t]
     p_group = float(t[group].sum()) if n_t else 0.0
     moved = float(a[PICK] + a[PUT_BACK])
-    p_none = float(a[NOISE] + a[RESTOCK]) + moved * (1.0 - p_group)
+    still = float(a[NOISE] + a[RESTOCK])
+    p_none = still + moved * (1.0 - p_group)
     order = np.argsort(-p, kind="stable") if len(p) else np.array([], dtype=np.int64)
     p_pq = float(p[order[0]]) if len(order) else 0.0
     p_act = max(float(a[PICK]), float(a[PUT_BACK]))
     chosen = p_act * p_pq * p_group
     if chosen <= p_none or not len(order):
-        # Nothing for the receipt: the doubt is a group move; when the heads are sure
-        # something moved, it is about the mover.
-        return p_none, "shopper" if moved > 0.5 else "action"
+        # Nothing for the receipt. Its doubt is a group move: one the heads think was an
+        # outsider's (decode's own test), one they would bill but for the spread over
+        # products, or whether anything moved.
+        if moved * (1.0 - p_group) > still:
+            return p_none, "shopper"
+        if moved * p_group > p_none:
+            return p_none, _product_doubt(ctx, f, e, order)
+        return p_none, "action"
     parts = {"action": p_act, "product": p_pq, "shopper": p_group}
     kind = min(parts, key=lambda k: (parts[k], k))
-    if kind == "product" and len(order) > 1:
-        first, second = int(order[0]) // MAX_QUANTITY, int(order[1]) // MAX_QUANTITY
-        if first == second:
-            kind = "quantity"
-        elif same_weight(ctx, f.candidates[e][first], f.candidates[e][second]):
-            kind = "product_same_weight"
-    return chosen, kind
+    return chosen, _product_doubt(ctx, f, e, order) if kind == "product" else kind
 
 
 def visit_doubt(ctx: StoreContext, f: VisitFeatures, probs: Probs, score: VisitScore) -> tuple[float, str]:

@@ -50,9 +50,17 @@ def _score(reach: float = 0.999) -> VisitScore:
         ({"product": {(HEAVY, 1): 0.99}, "group": 0.7}, 0.999, "shopper"),
         ({"product": {(HEAVY, 1): 0.99}, "pick": 0.7}, 0.999, "action"),
         ({"product": {(HEAVY, 1): 0.99}}, 0.6, "reach"),
-        # Nothing billed: sure it moved, unsure who moved it; unsure it moved at all.
+        # Other numbers of units of a look-alike: the scale tells them apart.
+        ({"product": {(HEAVY, 1): 0.6, (LOOK_ALIKE, 2): 0.4}}, 0.999, "product"),
+        # Nothing billed: sure it moved, unsure who moved it; unsure it moved at all; a
+        # group move that loses to "nothing" only because it is split between look-alikes.
         ({"product": {(HEAVY, 1): 0.99}, "group": 0.3}, 0.999, "shopper"),
         ({"product": {(HEAVY, 1): 0.99}, "pick": 0.3}, 0.999, "action"),
+        (
+            {"product": {(HEAVY, 1): 0.5, (LOOK_ALIKE, 1): 0.5}, "pick": 0.6, "group": 0.95},
+            0.999,
+            "product_same_weight",
+        ),
     ],
 )
 def test_the_least_sure_decision_names_its_doubt(

@@ -24,11 +24,12 @@ from numpy.typing import NDArray
 
 from inference.calibration import NEVER, choose_threshold, holdout_arrays, risk_coverage
 from inference.decode import VisitScore, baseline_probs
-from inference.doubt import Probs, reviews_by_doubt
+from inference.doubt import reviews_by_doubt
 from inference.errors import wrong_receipt_kinds
 from inference.evidence import labelled_evidence, loosest_threshold
 from inference.metrics import hindsight_reviews, receipt_metrics
 from inference.models import ModelVersion
+from inference.network import Probs
 from inference.oracle import detector_impossible, impossible_figures
 from inference.scoring import Scorer, TransformerScorer, quantize_int8
 from inference.selectors import active_model
