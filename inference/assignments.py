@@ -36,3 +36,35 @@ def weight_assignments(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]
 def camera_only_items(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The reach entries that changed the receipt: items only the cameras saw moved."""
     return [entry for entry in entries if is_vision(entry) and entry.get("on_receipt") and entry.get("sku")]
+
+
+def _weighed_doubt(entry: dict[str, Any]) -> str:
+    """Which part of a weight event's decision its probabilities doubt most."""
+    probs = entry.get("probabilities") or {}
+    if not entry.get("on_receipt"):
+        return "billed nothing"
+    parts = {
+        "the product": float(probs.get("product", 1.0)),
+        "the shopper": float(probs.get("in_group", 1.0)),
+        "the action": float((probs.get("action") or {}).get(entry.get("action"), 1.0)),
+    }
+    return min(parts, key=lambda k: (parts[k], k))
+
+
+def least_sure(entries: Sequence[dict[str, Any]], event_times: Sequence[float]) -> str:
+    """The stored prediction's least sure decision, for the reviewer it was sent to: where
+    (a weight change's start, or an unexplained hand's moment, and the plate), which part
+    the model doubts most, and the decision's probability; ``event_times`` are the weight
+    events' starts in event order. "" for a prediction with no decision."""
+    found: list[tuple[float, str]] = []
+    for i, entry in enumerate(weight_assignments(entries)):
+        p = float((entry.get("probabilities") or {}).get("contribution", 1.0))
+        when = f" at {event_times[i]:.1f} s" if i < len(event_times) else ""
+        found.append((p, f"weight change{when} on {entry.get('plate')}, {_weighed_doubt(entry)} ({p:.2f})"))
+    for entry in entries:
+        if is_vision(entry):
+            p = float(entry.get("probability", 1.0))
+            billed = "billed from the cameras alone" if entry.get("on_receipt") else "billed nothing"
+            where = f"hand at {float(entry['t']):.1f} s on {entry.get('plate')}, no weight change"
+            found.append((p, f"{where}, {billed} ({p:.2f})"))
+    return min(found, key=lambda f: f[0])[1] if found else ""

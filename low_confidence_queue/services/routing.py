@@ -13,9 +13,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from inference.assignments import least_sure
 from inference.models import ModelVersion, Prediction
 from jwo_review.errors import InvalidInput
-from jwo_review.store.models import Product, Visit, VisitStatus
+from jwo_review.store.models import Product, Visit, VisitStatus, WeightEvent
 from jwo_review.store.services.lifecycle import visits_advance
 from jwo_review.store.services.receipts import LineSpec, receipt_issue
 from low_confidence_queue.broadcast import queue_changed
@@ -149,6 +150,9 @@ def visit_route(*, visit_id: int) -> RouteResult | None:
         reason, detail = Reason.RULE, rule
     elif prediction.confidence < threshold:
         reason, detail = Reason.LOW_CONFIDENCE, f"confidence {prediction.confidence:.3f} below {threshold:.3f}"
+        times = list(WeightEvent.objects.filter(visit=visit).order_by("seq").values_list("t_start", flat=True))
+        doubt = least_sure(prediction.event_assignments, times)
+        detail += f"; least sure: {doubt}" if doubt else ""
     elif audit_rate > 0 and _random.random() < audit_rate:
         reason, detail = Reason.AUDIT, f"random audit sample ({audit_rate:.1%})"
     outcome = RoutingOutcome.REVIEW if reason else RoutingOutcome.AUTO_ISSUED

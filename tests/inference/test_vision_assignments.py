@@ -79,3 +79,36 @@ def test_a_changed_line_the_scale_and_the_cameras_both_made_is_not_attributed(
     labels = receipt_attribution(assignments=both, proposed=proposed, final=[{**proposed[0], "quantity": 3}])
     # Without the camera's unit the weighed pick would be relabelled as three units.
     assert labels == {}
+
+
+def test_least_sure_names_the_weakest_decision_and_its_doubt() -> None:
+    from inference.assignments import least_sure
+
+    def weighed(plate: str, on_receipt: bool, product: float, in_group: float, action: float) -> dict[str, Any]:
+        contribution = action * product * in_group if on_receipt else 0.99
+        return {
+            "event": 0,
+            "plate": plate,
+            "action": "pick" if on_receipt else "noise",
+            "sku": "AIM3S-002",
+            "quantity": 1,
+            "on_receipt": on_receipt,
+            "probabilities": {
+                "action": {"pick": action, "noise": 1 - action},
+                "product": product,
+                "in_group": in_group,
+                "contribution": contribution,
+            },
+        }
+
+    reach = {"event": None, "source": "vision", "reach": 0, "plate": "S5P10", "t": 60.0, "on_receipt": False}
+    entries = [weighed("S5P3", True, 0.6, 0.99, 0.99), weighed("S1P1", True, 0.99, 0.7, 0.99)]
+    assert least_sure(entries + [reach | {"probability": 0.9}], [12.34, 30.0]) == (
+        "weight change at 12.3 s on S5P3, the product (0.59)"
+    )
+    assert least_sure([entries[1]], [30.0]) == "weight change at 30.0 s on S1P1, the shopper (0.69)"
+    assert least_sure(entries + [reach | {"probability": 0.5}], [12.34, 30.0]) == (
+        "hand at 60.0 s on S5P10, no weight change, billed nothing (0.50)"
+    )
+    assert least_sure([weighed("S2P2", False, 0.9, 0.9, 0.9)], []) == "weight change on S2P2, billed nothing (0.99)"
+    assert least_sure([], []) == ""

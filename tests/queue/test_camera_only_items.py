@@ -49,6 +49,18 @@ def held_task(aim3s: Any, model_version: ModelVersion, users: dict[str, Any]) ->
     return task
 
 
+def test_the_reason_points_the_reviewer_at_the_least_sure_decision(held_task: ReviewTask) -> None:
+    """The weighed pick is the baseline's near-sure guess; the reach, billed from the
+    cameras at 0.98 of its action, is what the model is least sure of."""
+    entries = held_task.prediction.event_assignments if held_task.prediction is not None else []
+    reach = next(e for e in entries if e.get("source") == "vision")
+    assert held_task.reason_detail.startswith("confidence 0.300 below ")
+    assert held_task.reason_detail.endswith(
+        f"; least sure: hand at {REACH_T:.1f} s on {REACH_PLATE}, no weight change, billed from the cameras alone "
+        f"({reach['probability']:.2f})"
+    )
+
+
 def _page_lines(task: ReviewTask, user: Any) -> dict[str, dict[str, Any]]:
     client = Client()
     client.force_login(user)
