@@ -42,7 +42,7 @@ def _weighed_doubt(entry: dict[str, Any]) -> str:
     """Which part of a weight event's decision its probabilities doubt most."""
     probs = entry.get("probabilities") or {}
     if not entry.get("on_receipt"):
-        return "billed nothing"
+        return "nothing billed, may be a group shopper's move"
     parts = {
         "the product": float(probs.get("product", 1.0)),
         "the shopper": float(probs.get("in_group", 1.0)),
@@ -64,7 +64,11 @@ def least_sure(entries: Sequence[dict[str, Any]], event_times: Sequence[float]) 
     for entry in entries:
         if is_vision(entry):
             p = float(entry.get("probability", 1.0))
-            billed = "billed from the cameras alone" if entry.get("on_receipt") else "billed nothing"
+            billed = (
+                "billed from the cameras alone"
+                if entry.get("on_receipt")
+                else "nothing billed, may be an item the scale missed"
+            )
             where = f"hand at {float(entry['t']):.1f} s on {entry.get('plate')}, no weight change"
             found.append((p, f"{where}, {billed} ({p:.2f})"))
     return min(found, key=lambda f: f[0])[1] if found else ""

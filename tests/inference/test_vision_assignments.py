@@ -108,7 +108,9 @@ def test_least_sure_names_the_weakest_decision_and_its_doubt() -> None:
     )
     assert least_sure([entries[1]], [30.0]) == "weight change at 30.0 s on S1P1, the shopper (0.69)"
     assert least_sure(entries + [reach | {"probability": 0.5}], [12.34, 30.0]) == (
-        "hand at 60.0 s on S5P10, no weight change, billed nothing (0.50)"
+        "hand at 60.0 s on S5P10, no weight change, nothing billed, may be an item the scale missed (0.50)"
     )
-    assert least_sure([weighed("S2P2", False, 0.9, 0.9, 0.9)], []) == "weight change on S2P2, billed nothing (0.99)"
+    assert least_sure([weighed("S2P2", False, 0.9, 0.9, 0.9)], []) == (
+        "weight change on S2P2, nothing billed, may be a group shopper's move (0.99)"
+    )
     assert least_sure([], []) == ""
