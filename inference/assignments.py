@@ -48,7 +48,14 @@ def _weighed_doubt(entry: dict[str, Any]) -> str:
         "the shopper": float(probs.get("in_group", 1.0)),
         "the action": float((probs.get("action") or {}).get(entry.get("action"), 1.0)),
     }
-    return min(parts, key=lambda k: (parts[k], k))
+    part = min(parts, key=lambda k: (parts[k], k))
+    top_two = probs.get("top_two") or []
+    if part == "the product" and len(top_two) == 2:
+        first, second = top_two
+        if first["sku"] == second["sku"]:
+            return f"the quantity: {first['quantity']} or {second['quantity']} of {first['sku']}"
+        return f"the product: {first['sku']} or {second['sku']}"
+    return part
 
 
 def least_sure(entries: Sequence[dict[str, Any]], event_times: Sequence[float]) -> str:

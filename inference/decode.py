@@ -91,6 +91,16 @@ def _decode_reach(f: VisitFeatures, r: int, probs: Sequence[NDArray[Any]]) -> di
     }
 
 
+def _top_two(f: VisitFeatures, e: int, p: NDArray[Any]) -> list[dict[str, Any]]:
+    """The event's two likeliest (product, quantity) pairs with their probabilities, as
+    the product head ranks them whatever was billed: what it weighed its answer against."""
+    out = []
+    for i in np.argsort(-p, kind="stable")[:2]:
+        k, q = divmod(int(i), MAX_QUANTITY)
+        out.append({"sku": f.candidates[e][k], "quantity": q + 1, "probability": round(float(p[i]), 4)})
+    return out
+
+
 def decode(
     f: VisitFeatures,
     action: NDArray[Any],
@@ -173,6 +183,7 @@ def decode(
                 "product": round(p_pq, 4),
                 "in_group": round(p_group, 4),
                 "contribution": round(chosen, 4),
+                "top_two": _top_two(f, e, p),
             },
         }
     assignments.sort(key=lambda item: item["event"])

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from inference.decode import VisitScore
+from inference.decode import VisitScore, decode
 from inference.doubt import reviews_by_doubt, visit_doubt
 from inference.errors import same_weight
 from inference.features import MAX_QUANTITY, NOISE, PICK, featurize
@@ -37,8 +37,12 @@ def _probs(f: Any, *, pick: float = 0.99, product: dict[tuple[str, int], float],
     return action, pq, track
 
 
-def _score(reach: float = 0.999) -> VisitScore:
-    return VisitScore(receipt={}, lines=[], raw_confidence=0.0, reach_items=[{"probability": reach}])
+def _score(f: Any, probs: Any, reach: float = 0.999) -> VisitScore:
+    """What ``decode`` makes of the event heads' probabilities, with one reach decided at
+    ``reach``."""
+    score = decode(f, *probs)
+    score.reach_items = [{"probability": reach}]
+    return score
 
 
 @pytest.mark.parametrize(
@@ -66,7 +70,7 @@ def _score(reach: float = 0.999) -> VisitScore:
 def test_the_least_sure_decision_names_its_doubt(
     ctx: Any, visit: Any, probs: dict[str, Any], reach: float, kind: str
 ) -> None:
-    p, named = visit_doubt(ctx, visit, _probs(visit, **probs), _score(reach))
+    p, named = visit_doubt(ctx, _score(visit, _probs(visit, **probs), reach))
     assert named == kind
     assert 0.0 < p < 0.8
 
@@ -77,9 +81,7 @@ def test_reviews_are_counted_by_doubt_right_wrong_and_let_through(ctx: Any, visi
     whose = _probs(visit, product={(HEAVY, 1): 0.99}, group=0.95)
     counts = reviews_by_doubt(
         ctx,
-        [visit] * 4,
-        [unsure, unsure, sure, whose],
-        [_score(), _score(), _score(0.6), _score()],
+        [_score(visit, unsure), _score(visit, unsure), _score(visit, sure, 0.6), _score(visit, whose)],
         correct=np.array([True, False, False, False]),
         auto_issued=np.array([False, False, False, True]),
     )

@@ -107,6 +107,16 @@ def test_least_sure_names_the_weakest_decision_and_its_doubt() -> None:
         "weight change at 12.3 s on S5P3, the product (0.59)"
     )
     assert least_sure([entries[1]], [30.0]) == "weight change at 30.0 s on S1P1, the shopper (0.69)"
+    # With the product head's two likeliest answers stored, the reviewer is told both.
+    top_two = [{"sku": "AIM3S-002", "quantity": 1, "probability": 0.6}, {"sku": "AIM3S-055", "quantity": 1}]
+    entries[0]["probabilities"]["top_two"] = top_two
+    assert least_sure([entries[0]], [12.34]) == (
+        "weight change at 12.3 s on S5P3, the product: AIM3S-002 or AIM3S-055 (0.59)"
+    )
+    top_two[1] = {"sku": "AIM3S-002", "quantity": 2}
+    assert least_sure([entries[0]], [12.34]) == (
+        "weight change at 12.3 s on S5P3, the quantity: 1 or 2 of AIM3S-002 (0.59)"
+    )
     assert least_sure(entries + [reach | {"probability": 0.5}], [12.34, 30.0]) == (
         "hand at 60.0 s on S5P10, no weight change, nothing billed, may be an item the scale missed (0.50)"
     )

@@ -48,6 +48,13 @@ RULES_DIGEST = "cb504dca1a313616c323cb7546f221ee6d4a0fd5207b05161bb78e5c1cedeefb
 FLOAT_TOL = 1e-3
 
 
+def _recorded(entry: dict[str, Any]) -> dict[str, Any]:
+    """An assignment as the recordings hold it: without the product head's two likeliest
+    answers (``top_two``), which decode stores since; what it decided is unchanged."""
+    probabilities = {k: v for k, v in entry["probabilities"].items() if k != "top_two"}
+    return {**entry, "probabilities": probabilities}
+
+
 def _rows(scores: list[VisitScore]) -> list[dict[str, Any]]:
     return [
         {
@@ -55,7 +62,7 @@ def _rows(scores: list[VisitScore]) -> list[dict[str, Any]]:
             "lines": s.lines,
             "raw_confidence": round(s.raw_confidence, 6),
             "summary": [round(x, 6) for x in s.summary],
-            "assignments": s.assignments,
+            "assignments": [_recorded(a) for a in s.assignments],
         }
         for s in scores
     ]

@@ -23,13 +23,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from numpy.typing import NDArray
 
 from inference.calibration import NEVER, choose_threshold, holdout_arrays, risk_coverage
-from inference.decode import VisitScore, baseline_probs
+from inference.decode import VisitScore
 from inference.doubt import reviews_by_doubt
 from inference.errors import wrong_receipt_kinds
 from inference.evidence import labelled_evidence, loosest_threshold
 from inference.metrics import hindsight_reviews, receipt_metrics
 from inference.models import ModelVersion
-from inference.network import Probs
 from inference.oracle import detector_impossible, impossible_figures
 from inference.scoring import Scorer, TransformerScorer, quantize_int8
 from inference.selectors import active_model
@@ -117,9 +116,7 @@ class Command(BaseCommand):
                 metrics["wrong_receipts"] = wrong_receipt_kinds(
                     data.context, data.features, scores, correct, confidence >= threshold, impossible
                 )
-                metrics["reviews_by_doubt"] = reviews_by_doubt(
-                    data.context, data.features, event_probs(scorer, data), scores, correct, confidence >= threshold
-                )
+                metrics["reviews_by_doubt"] = reviews_by_doubt(data.context, scores, correct, confidence >= threshold)
             report[key] = metrics
             curves[key] = risk_coverage(confidence, correct)
             scored[key] = (scores, correct)
@@ -221,13 +218,6 @@ class Command(BaseCommand):
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)
-
-
-def event_probs(scorer: Scorer, data: Dataset) -> list[Probs]:
-    """The event heads' probabilities each visit's score was decoded from."""
-    if isinstance(scorer, TransformerScorer):
-        return scorer.probabilities(data.features)
-    return [baseline_probs(f) for f in data.features]
 
 
 def store_threshold(model: Scorer, labelled: Dataset, target: float) -> float:
