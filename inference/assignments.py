@@ -11,7 +11,7 @@ attribution and every list that pairs entries with weight events by position rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 VISION = "vision"
@@ -38,7 +38,7 @@ def camera_only_items(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
     return [entry for entry in entries if is_vision(entry) and entry.get("on_receipt") and entry.get("sku")]
 
 
-def _weighed_doubt(entry: dict[str, Any]) -> str:
+def _weighed_doubt(entry: dict[str, Any], names: Mapping[str, str]) -> str:
     """Which part of a weight event's decision its probabilities doubt most."""
     probs = entry.get("probabilities") or {}
     if not entry.get("on_receipt"):
@@ -52,22 +52,27 @@ def _weighed_doubt(entry: dict[str, Any]) -> str:
     top_two = probs.get("top_two") or []
     if part == "the product" and len(top_two) == 2:
         first, second = top_two
+        name = [names.get(first["sku"], first["sku"]), names.get(second["sku"], second["sku"])]
         if first["sku"] == second["sku"]:
-            return f"the quantity: {first['quantity']} or {second['quantity']} of {first['sku']}"
-        return f"the product: {first['sku']} or {second['sku']}"
+            return f"the quantity: {first['quantity']} or {second['quantity']} of {name[0]}"
+        return f"the product: {name[0]} or {name[1]}"
     return part
 
 
-def least_sure(entries: Sequence[dict[str, Any]], event_times: Sequence[float]) -> str:
+def least_sure(
+    entries: Sequence[dict[str, Any]], event_times: Sequence[float], names: Mapping[str, str] | None = None
+) -> str:
     """The stored prediction's least sure decision, for the reviewer it was sent to: where
     (a weight change's start, or an unexplained hand's moment, and the plate), which part
     the model doubts most, and the decision's probability; ``event_times`` are the weight
-    events' starts in event order. "" for a prediction with no decision."""
+    events' starts in event order, ``names`` product names by SKU (a SKU without one is
+    shown as it is). "" for a prediction with no decision."""
     found: list[tuple[float, str]] = []
     for i, entry in enumerate(weight_assignments(entries)):
         p = float((entry.get("probabilities") or {}).get("contribution", 1.0))
         when = f" at {event_times[i]:.1f} s" if i < len(event_times) else ""
-        found.append((p, f"weight change{when} on {entry.get('plate')}, {_weighed_doubt(entry)} ({p:.2f})"))
+        doubt = _weighed_doubt(entry, names or {})
+        found.append((p, f"weight change{when} on {entry.get('plate')}, {doubt} ({p:.2f})"))
     for entry in entries:
         if is_vision(entry):
             p = float(entry.get("probability", 1.0))
@@ -79,3 +84,12 @@ def least_sure(entries: Sequence[dict[str, Any]], event_times: Sequence[float]) 
             where = f"hand at {float(entry['t']):.1f} s on {entry.get('plate')}, no weight change"
             found.append((p, f"{where}, {billed} ({p:.2f})"))
     return min(found, key=lambda f: f[0])[1] if found else ""
+
+
+def doubted_skus(entries: Sequence[dict[str, Any]]) -> set[str]:
+    """The products ``least_sure`` may name: each weight event's two likeliest."""
+    return {
+        str(answer["sku"])
+        for entry in weight_assignments(entries)
+        for answer in (entry.get("probabilities") or {}).get("top_two") or []
+    }

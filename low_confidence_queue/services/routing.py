@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from inference.assignments import least_sure
+from inference.assignments import doubted_skus, least_sure
 from inference.models import ModelVersion, Prediction
 from jwo_review.errors import InvalidInput
 from jwo_review.store.models import Product, Visit, VisitStatus, WeightEvent
@@ -151,7 +151,9 @@ def visit_route(*, visit_id: int) -> RouteResult | None:
     elif prediction.confidence < threshold:
         reason, detail = Reason.LOW_CONFIDENCE, f"confidence {prediction.confidence:.3f} below {threshold:.3f}"
         times = list(WeightEvent.objects.filter(visit=visit).order_by("seq").values_list("t_start", flat=True))
-        doubt = least_sure(prediction.event_assignments, times)
+        skus = doubted_skus(prediction.event_assignments)
+        names = dict(Product.objects.filter(sku__in=skus).values_list("sku", "name"))
+        doubt = least_sure(prediction.event_assignments, times, names)
         detail += f"; least sure: {doubt}" if doubt else ""
     elif audit_rate > 0 and _random.random() < audit_rate:
         reason, detail = Reason.AUDIT, f"random audit sample ({audit_rate:.1%})"

@@ -113,6 +113,10 @@ def test_least_sure_names_the_weakest_decision_and_its_doubt() -> None:
     assert least_sure([entries[0]], [12.34]) == (
         "weight change at 12.3 s on S5P3, the product: AIM3S-002 or AIM3S-055 (0.59)"
     )
+    names = {"AIM3S-002": "Cuttlery", "AIM3S-055": "Premium napkins"}
+    assert least_sure([entries[0]], [12.34], names) == (
+        "weight change at 12.3 s on S5P3, the product: Cuttlery or Premium napkins (0.59)"
+    )
     top_two[1] = {"sku": "AIM3S-002", "quantity": 2}
     assert least_sure([entries[0]], [12.34]) == (
         "weight change at 12.3 s on S5P3, the quantity: 1 or 2 of AIM3S-002 (0.59)"
