@@ -26,12 +26,12 @@ doubt that costs reviewers' time for nothing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from numpy.typing import NDArray
 
-from inference.assignments import weight_assignments
+from inference.assignments import is_vision, weight_assignments
 from inference.context import StoreContext
 from inference.decode import VisitScore
 from inference.errors import same_weight
@@ -39,20 +39,21 @@ from inference.errors import same_weight
 KINDS = ("action", "shopper", "product", "product_same_weight", "quantity", "reach", "none")
 
 
-def _product_doubt(ctx: StoreContext, entry: dict[str, Any]) -> str:
-    """What the event's two likeliest (product, quantity) pairs differ in."""
+def _product_doubt(ctx: StoreContext | None, entry: dict[str, Any]) -> str:
+    """What the event's two likeliest (product, quantity) pairs differ in (without a
+    store's ``ctx``, same-weight look-alikes are not told apart from other products)."""
     top_two = (entry.get("probabilities") or {}).get("top_two") or []
     if len(top_two) < 2:
         return "product"
     first, second = top_two
     if first["sku"] == second["sku"]:
         return "quantity"
-    if first["quantity"] == second["quantity"] and same_weight(ctx, first["sku"], second["sku"]):
+    if ctx is not None and first["quantity"] == second["quantity"] and same_weight(ctx, first["sku"], second["sku"]):
         return "product_same_weight"
     return "product"
 
 
-def event_doubt(ctx: StoreContext, entry: dict[str, Any]) -> tuple[float, str]:
+def event_doubt(ctx: StoreContext | None, entry: dict[str, Any]) -> tuple[float, str]:
     """(probability of what a weight event's stored decision decided, kind of its weakest
     part), from the probabilities ``decode`` stored with it."""
     probs = entry.get("probabilities") or {}
@@ -105,3 +106,52 @@ def reviews_by_doubt(
             counts[kind]["auto_issued_wrong"] += 1
     fields = ("reviewed", "reviewed_wrong", "auto_issued_wrong")
     return {k: {n: c[n] for n in fields} for k, c in counts.items() if any(c[n] for n in fields)}
+
+
+def _event_text(entry: dict[str, Any], names: Mapping[str, str]) -> str:
+    """A weight event's doubted part in a reviewer's words (``event_doubt``'s kind)."""
+    if not entry.get("on_receipt"):
+        return "nothing billed, may be a group shopper's move"
+    _, kind = event_doubt(None, entry)
+    top_two = (entry.get("probabilities") or {}).get("top_two") or []
+    name = [names.get(answer["sku"], answer["sku"]) for answer in top_two]
+    if kind == "quantity":
+        return f"the quantity: {top_two[0]['quantity']} or {top_two[1]['quantity']} of {name[0]}"
+    if kind == "product" and len(top_two) == 2:
+        return f"the product: {name[0]} or {name[1]}"
+    return f"the {kind}"
+
+
+def least_sure(
+    entries: Sequence[dict[str, Any]], event_times: Sequence[float], names: Mapping[str, str] | None = None
+) -> str:
+    """A stored prediction's least sure decision, for the reviewer it was sent to: where
+    (a weight change's start, or an unexplained hand's moment, and the plate), which part
+    the model doubts most, and the decision's probability; ``event_times`` are the weight
+    events' starts in event order, ``names`` product names by SKU (a SKU without one is
+    shown as it is). "" for a prediction with no decision."""
+    found: list[tuple[float, str]] = []
+    for i, entry in enumerate(weight_assignments(entries)):
+        p = float((entry.get("probabilities") or {}).get("contribution", 1.0))
+        when = f" at {event_times[i]:.1f} s" if i < len(event_times) else ""
+        found.append((p, f"weight change{when} on {entry.get('plate')}, {_event_text(entry, names or {})} ({p:.2f})"))
+    for entry in entries:
+        if is_vision(entry):
+            p = float(entry.get("probability", 1.0))
+            billed = (
+                "billed from the cameras alone"
+                if entry.get("on_receipt")
+                else "nothing billed, may be an item the scale missed"
+            )
+            where = f"hand at {float(entry['t']):.1f} s on {entry.get('plate')}, no weight change"
+            found.append((p, f"{where}, {billed} ({p:.2f})"))
+    return min(found, key=lambda f: f[0])[1] if found else ""
+
+
+def doubted_skus(entries: Sequence[dict[str, Any]]) -> set[str]:
+    """The products ``least_sure`` may name: each weight event's two likeliest."""
+    return {
+        str(answer["sku"])
+        for entry in weight_assignments(entries)
+        for answer in (entry.get("probabilities") or {}).get("top_two") or []
+    }

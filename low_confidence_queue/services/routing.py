@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from inference.assignments import doubted_skus, least_sure
+from inference.doubt import doubted_skus, least_sure
 from inference.models import ModelVersion, Prediction
 from jwo_review.errors import InvalidInput
 from jwo_review.store.models import Product, Visit, VisitStatus, WeightEvent

@@ -82,7 +82,7 @@ def test_a_changed_line_the_scale_and_the_cameras_both_made_is_not_attributed(
 
 
 def test_least_sure_names_the_weakest_decision_and_its_doubt() -> None:
-    from inference.assignments import least_sure
+    from inference.doubt import least_sure
 
     def weighed(plate: str, on_receipt: bool, product: float, in_group: float, action: float) -> dict[str, Any]:
         contribution = action * product * in_group if on_receipt else 0.99
