@@ -319,6 +319,12 @@ def visit_record(
     return SimVisit(payload=payload, truth=truth)
 
 
+def visit_plan(scenario: Scenario, *, seed: int, index: int) -> VisitPlan:
+    """What happens in visit ``index`` of the run ``seed`` (the plan ``simulate_visit``
+    senses), without sensing it."""
+    return plan_visit(scenario, _rng(scenario, seed, index))
+
+
 def simulate_visit(scenario: Scenario, *, seed: int, index: int, streams: bool = True) -> SimVisit:
     """Visit number ``index`` of the run ``seed``; independent of every other index."""
     rng = _rng(scenario, seed, index)

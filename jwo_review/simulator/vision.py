@@ -61,7 +61,7 @@ def _swapped(plan: VisitPlan, track_id: int, t: float) -> int:
     return track_id
 
 
-def _occluded(plan: VisitPlan, camera: str, t0: float, t1: float) -> bool:
+def view_occluded(plan: VisitPlan, camera: str, t0: float, t1: float) -> bool:
     return any(o.camera == camera and o.t <= t1 and t0 <= o.t_end for o in plan.occlusions)
 
 
@@ -170,7 +170,7 @@ def vision_events(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator)
             common = dict(zip(candidates, reach_rng.standard_normal(len(candidates)).tolist(), strict=True))
         # One detection per camera, drawn in a fixed order (nearest first) so a seed replays.
         for camera, far in cameras_seeing(scenario, info.x_m, info.y_m):
-            occluded = _occluded(plan, camera.code, act.t_start, act.t_end)
+            occluded = view_occluded(plan, camera.code, act.t_start, act.t_end)
             miss = cfg["occluded_miss_rate"] if occluded else cfg["miss_rate"]
             miss += (1.0 - miss) * 0.2 * far * far
             if rng.random() < miss:

@@ -119,3 +119,27 @@ def test_a_wrong_extends_names_the_field(tmp_path: Path, files: dict[str, str], 
     with pytest.raises(ScenarioError, match=says) as caught:
         load_scenario(tmp_path / "a.yaml")
     assert caught.value.field == "extends"
+
+
+ABLATIONS = SCENARIO_DIR / "ablations"
+
+
+@pytest.mark.parametrize(
+    ("name", "hard_cases", "vision"),
+    [
+        ("default_without_crowding", {"crowding": 0.0, "identity_swap": 0.0}, {}),
+        ("default_without_look_alikes", {}, {"family_logit": [-0.5, 0.8]}),
+        ("default_without_either", {"crowding": 0.0, "identity_swap": 0.0}, {"family_logit": [-0.5, 0.8]}),
+    ],
+)
+def test_an_ablation_changes_only_what_it_names(name: str, hard_cases: dict[str, Any], vision: dict[str, Any]) -> None:
+    base, ablation = load_scenario("default"), load_scenario(ABLATIONS / f"{name}.yaml")
+    assert ablation.name == name
+    assert ablation.hard_cases == {**base.hard_cases, **hard_cases}
+    assert ablation.vision == {**base.vision, **vision}
+    assert (ablation.store_spec, ablation.traffic, ablation.physics, ablation.detector) == (
+        base.store_spec,
+        base.traffic,
+        base.physics,
+        base.detector,
+    )
