@@ -10,7 +10,9 @@ With ``NetConfig.vision_items`` the encoder also reads the visit's unexplained r
 (hands in a shelf no weight event explains, ``inference.features.reaches``), and four
 more heads answer per reach: the action (none, pick, put back), which of the reach's
 product candidates, how many, and which track. A network built without it has none of
-these layers, so weights saved before it load and score exactly as they did.
+these layers, so weights saved before it load and score exactly as they did. It also
+reads the last group of the product pair columns (``two_hands``: one change that merged
+two people's moves), which a network without it leaves out.
 """
 
 from __future__ import annotations
@@ -202,7 +204,10 @@ class VisitTransformer(nn.Module):
         self.blocks = nn.ModuleList(EncoderBlock(d, c.heads, c.ff, c.dropout) for _ in range(c.layers))
         self.norm = nn.LayerNorm(d)
         self.action_head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 4))
-        self.pq_pair = nn.Sequential(nn.Linear(PRODUCT_PAIR.width, h), nn.GELU(), nn.Linear(h, h))
+        # The two-hands pair columns (the last group) are read only with vision_items, so
+        # weights fitted without it read exactly the columns they were fitted to.
+        self.pq_width = PRODUCT_PAIR.width if c.vision_items else PRODUCT_PAIR.span("two_hands").start
+        self.pq_pair = nn.Sequential(nn.Linear(self.pq_width, h), nn.GELU(), nn.Linear(h, h))
         self.pq_event = nn.Linear(d, h)
         self.pq_out = nn.Sequential(nn.GELU(), nn.Linear(h, h), nn.GELU(), nn.Linear(h, 1))
         self.tr_pair = nn.Sequential(nn.Linear(TRACK_PAIR.width, h), nn.GELU(), nn.Linear(h, h))
@@ -251,7 +256,7 @@ class VisitTransformer(nn.Module):
         # Only real (event, candidate) slots go through the pair MLP: most of a padded
         # batch is padding, and this head is most of the network's arithmetic.
         slots = b.pq_mask.nonzero(as_tuple=True)
-        pair = self.pq_pair(b.pq[slots]) + self.pq_event(h_ev)[slots[0], slots[1]][:, None, :]
+        pair = self.pq_pair(b.pq[slots][..., : self.pq_width]) + self.pq_event(h_ev)[slots[0], slots[1]][:, None, :]
         pq_logits = torch.full(b.pq.shape[:-1], NEG, dtype=action.dtype, device=action.device)
         pq_logits[slots] = self.pq_out(pair).squeeze(-1).to(action.dtype)
         pq_logits = pq_logits.flatten(2)  # [B,E,K*Q]

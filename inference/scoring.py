@@ -22,9 +22,10 @@ from inference.features import VisitFeatures
 from inference.network import NetConfig, Probs, VisitTransformer, collate, predict_reach_probs
 
 FEATURE_VERSION = 2
-# The reach tensors (``REACH_TOKEN``, ``REACH_PRODUCT``, ``REACH_TRACK``) a ``vision_items``
-# network reads have a layout of their own; bump this with any change to them.
-REACH_FEATURE_VERSION = 1
+# The reach tensors (``REACH_TOKEN``, ``REACH_PRODUCT``, ``REACH_TRACK``) and the product
+# pairs' ``two_hands`` columns, which only a ``vision_items`` network reads, have a layout of
+# their own; bump this with any change to them (2: the two_hands columns).
+REACH_FEATURE_VERSION = 2
 
 
 class Scorer(Protocol):

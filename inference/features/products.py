@@ -74,6 +74,39 @@ def _pooled_views(visit: VisitScene, s: EventScene, earlier: dict[str, float]) -
     }
 
 
+def _two_hands(visit: VisitScene, s: EventScene, earlier: dict[str, float]) -> Columns:
+    """When two people reach at once the detector can merge their changes: the group's
+    share is then q units of one product beside one unit of another a view named. Each
+    candidate's best such split, and how strongly a payment-group hand and anyone else's
+    hand named it, let the heads bill the group's share instead of the whole change."""
+    ctx, group = visit.ctx, set(visit.group_ids)
+    seen = [ctx.products[sku] for sku in s.candidates if s.views.best.get(sku, 0.0) > 0]
+    pair_z = np.full((len(s.candidates), MAX_QUANTITY), 8.0)
+    if seen:
+        own = [ctx.products[sku] for sku in s.candidates]
+        unit = np.array([p.unit_weight_g for p in own])[:, None, None]
+        var = np.array([p.unit_weight_std_g**2 for p in own])[:, None, None]
+        partner_w = np.array([p.unit_weight_g for p in seen])[None, None, :]
+        partner_var = np.array([p.unit_weight_std_g**2 for p in seen])[None, None, :]
+        q = QUANTITIES[None, :, None]
+        left = np.abs(abs(s.delta) - q * unit - partner_w) / np.sqrt(s.noise**2 + q * var + partner_var + 1.0)
+        pair_z = np.minimum(left.min(axis=2), 8.0)
+    group_score = dict.fromkeys(s.candidates, 0.0)
+    other_score = dict.fromkeys(s.candidates, 0.0)
+    people = {v.get("track_id") for v, _ in s.near}
+    for v, at_plate in s.near:
+        scores = group_score if v.get("track_id") in group else other_score
+        for sku, score in (v.get("product_scores") or {}).items():
+            if sku in scores:
+                scores[sku] = max(scores[sku], at_plate * float(score))
+    return {
+        "pair_z": pair_z / 4,
+        "group_hand_score": _per_candidate([group_score[sku] for sku in s.candidates]),
+        "other_hand_score": _per_candidate([other_score[sku] for sku in s.candidates]),
+        "hand_people": _per_candidate([min(len(people), 3) / 3] * len(s.candidates)),
+    }
+
+
 PRODUCT_GROUPS: dict[str, PairColumns] = {
     "quantity_fit": _quantity_fit,
     "product": _product,
@@ -81,6 +114,7 @@ PRODUCT_GROUPS: dict[str, PairColumns] = {
     "history": _history,
     "catalogue": _catalogue,
     "pooled_views": _pooled_views,
+    "two_hands": _two_hands,
 }
 
 

@@ -8,7 +8,8 @@ featuriser writes a group only by naming every one of its columns.
 
 The order of groups and columns is the tensor layout trained weights were fitted to:
 new columns go at the end of a schema, together with a bump of
-``inference.scoring.FEATURE_VERSION``; never reorder.
+``inference.scoring.FEATURE_VERSION``; never reorder. The product pairs' last group,
+``two_hands``, is read only by a ``vision_items`` network (``REACH_FEATURE_VERSION``).
 
 A new kind of input is a new tensor with its own schemas instead: the unexplained
 reaches (``REACH_TOKEN``, ``REACH_PRODUCT``, ``REACH_TRACK``) are hand-in-shelf
@@ -165,6 +166,12 @@ PRODUCT_PAIR = TokenSchema(
             "pooled_views",
             ("mean_view_score", "view_votes", "views_naming"),
             "evidence pooled over every camera view of the reach",
+        ),
+        FeatureGroup(
+            "two_hands",
+            ("pair_z", "group_hand_score", "other_hand_score", "hand_people"),
+            "two people's moves merged into one change: q units plus one unit a view named, "
+            "and whose hands named the product",
         ),
     ),
 )

@@ -45,12 +45,16 @@ def frozen_features() -> list[VisitFeatures]:
     return out
 
 
-def features_digest(features: list[VisitFeatures]) -> str:
-    """SHA-256 over every array's dtype, shape and bytes and every list the scorer reads."""
+def features_digest(features: list[VisitFeatures], pq_width: int | None = None) -> str:
+    """SHA-256 over every array's dtype, shape and bytes and every list the scorer reads;
+    ``pq_width`` keeps only the product pairs' first columns."""
     h = hashlib.sha256()
     for f in features:
         for name in ARRAYS:
-            array = np.ascontiguousarray(getattr(f, name))
+            array = getattr(f, name)
+            if name == "pq" and pq_width is not None:
+                array = array[..., :pq_width]
+            array = np.ascontiguousarray(array)
             h.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
             h.update(array.tobytes())
         lists = [f.candidates, f.track_ids, f.event_order, f.plates, f.meta]

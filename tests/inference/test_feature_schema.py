@@ -33,17 +33,22 @@ from tests.inference.frozen_visits import features_digest, frozen_features
 # A change here means every trained model reads different inputs: bump
 # ``inference.scoring.FEATURE_VERSION`` and retrain, then update the digest on purpose.
 FROZEN_DIGEST = "7037eb152757d255c863443cbfa3d58109bba4c1ba5989a1e3b7814242968881"
+# The same with the product pairs' two_hands columns (reach feature version 2).
+TWO_HANDS_DIGEST = "e45e49e3d4f9d0bc21b35b8522e285d0a0683a51f7faf0a0b993963b60c8c167"
 
-# The widths trained weights were fitted to (feature version 2), and the reach tensors
+# The widths of the tensors (a network without vision items reads pq's first 15), and the reach tensors
 # only a vision_items network reads.
-WIDTHS = {"events": 18, "vision": 11, "tracks": 6, "pq": 15, "track_pairs": 16}
+WIDTHS = {"events": 18, "vision": 11, "tracks": 6, "pq": 19, "track_pairs": 16}
 REACH_WIDTHS = {"reaches": 20, "reach_pq": 8, "reach_track_pairs": 6}
 
 
 def test_featurised_tensors_of_frozen_visits_are_bit_identical() -> None:
     features = frozen_features()
     assert len(features) == 36 and sum(len(f.events) for f in features) == 118
-    assert features_digest(features) == FROZEN_DIGEST
+    # Every column a network without vision items reads is what it always was ...
+    assert features_digest(features, pq_width=PRODUCT_PAIR.span("two_hands").start) == FROZEN_DIGEST
+    # ... and the two-hands columns a vision_items network reads are pinned too.
+    assert features_digest(features) == TWO_HANDS_DIGEST
 
 
 @pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: s.array)
@@ -74,12 +79,14 @@ def test_widths_are_what_the_network_and_the_featuriser_use() -> None:
     assert net.embed_event.in_features == EVENT_TOKEN.width
     assert net.embed_vision.in_features == VISION_TOKEN.width
     assert net.embed_track.in_features == TRACK_TOKEN.width
-    assert net.pq_pair[0].in_features == PRODUCT_PAIR.width
+    # Without vision items the product pairs stop before the two-hands columns (15 wide, as
+    # weights saved before them were fitted to); with them the network reads all of them.
+    assert net.pq_pair[0].in_features == PRODUCT_PAIR.span("two_hands").start == 15
     assert net.tr_pair[0].in_features == TRACK_PAIR.width
     assert net.reach_heads is None
-    heads = VisitTransformer(
-        NetConfig(d_model=8, layers=1, heads=2, ff=8, pair_hidden=8, vision_items=True)
-    ).reach_heads
+    vision_net = VisitTransformer(NetConfig(d_model=8, layers=1, heads=2, ff=8, pair_hidden=8, vision_items=True))
+    assert vision_net.pq_pair[0].in_features == PRODUCT_PAIR.width
+    heads = vision_net.reach_heads
     assert heads is not None
     assert heads.embed_reach.in_features == REACH_TOKEN.width
     assert heads.pq_pair[0].in_features == REACH_PRODUCT.width
@@ -122,5 +129,5 @@ def test_feature_schema_command_lists_every_column_with_its_offset() -> None:
     assert rows == [(t, g, c, str(o)) for t, g, c, o in schema_rows()]
     assert len(rows) == sum(WIDTHS.values()) + sum(REACH_WIDTHS.values())
     assert lines[-1] == (
-        "widths: events 18, vision 11, tracks 6, pq 15, track_pairs 16, reaches 20, reach_pq 8, reach_track_pairs 6"
+        "widths: events 18, vision 11, tracks 6, pq 19, track_pairs 16, reaches 20, reach_pq 8, reach_track_pairs 6"
     )
