@@ -35,7 +35,13 @@ from numpy.typing import NDArray
 from jwo_review.simulator.behaviour import Interaction, VisitPlan
 from jwo_review.simulator.generate import visit_plan
 from jwo_review.simulator.scenario import VISION_VIEW_DEFAULTS, Scenario
-from jwo_review.simulator.vision import cameras_seeing, view_occluded
+from jwo_review.simulator.vision import (
+    cameras_seeing,
+    logit_mean_std,
+    view_miss_rate,
+    view_occluded,
+    view_sharpness,
+)
 
 GENIE_WEIGHT_NOISE_G = 2.0  # the weight change as the genie reads it: better than the detector's
 GENIE_STREAM = 0xF100  # spawn key of the genie's own vision draws, apart from every visit's stream
@@ -85,16 +91,13 @@ def _views(
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Each seeing view's logit scale (slant and occlusion) and occlusion, after misses,
     as ``vision_events`` draws them."""
-    cfg, info = scenario.vision, scenario.plates[act.plate]
-    flatten = float(cfg.get("distance_flatten", VISION_VIEW_DEFAULTS["distance_flatten"]))
+    info = scenario.plates[act.plate]
     scale, occluded = [], []
     for camera, far in cameras_seeing(scenario, info.x_m, info.y_m):
         occ = view_occluded(plan, camera.code, act.t_start, act.t_end)
-        miss = float(cfg["occluded_miss_rate"] if occ else cfg["miss_rate"])
-        miss += (1.0 - miss) * 0.2 * far * far
-        if rng.random() < miss:
+        if rng.random() < view_miss_rate(scenario, occ, far):
             continue
-        scale.append((0.6 if occ else 1.0) * (1.0 - flatten * far * far))
+        scale.append((0.6 if occ else 1.0) * view_sharpness(scenario, far))
         occluded.append(occ)
     return np.array(scale, dtype=np.float64), np.array(occluded, dtype=bool)
 
@@ -116,16 +119,12 @@ def posterior(
     """Draw the views' logits of ``products`` for the true pick ``act`` from the scenario's
     vision model, then return the exact posterior over ``products`` given them, the weight
     change and the planogram."""
-    cfg = scenario.vision
-    shared = float(cfg.get("shared_confusion", VISION_VIEW_DEFAULTS["shared_confusion"]))
-    true_mean, true_std = (float(v) for v in cfg["true_logit"])
-    family_mean, family_std = (float(v) for v in cfg["family_logit"])
-    true_means = np.where(occluded, true_mean * float(cfg["occluded_true_factor"]), true_mean)
+    shared = float(scenario.vision.get("shared_confusion", VISION_VIEW_DEFAULTS["shared_confusion"]))
 
     def mean_std(product: str, hypothesis: str) -> tuple[NDArray[np.float64], float]:
-        if product == hypothesis:
-            return scale * true_means, true_std
-        return scale * family_mean, family_std
+        # Occlusion lowers the true product's mean, never a logit's spread.
+        means = [logit_mean_std(scenario, product, hypothesis, bool(occ))[0] for occ in occluded]
+        return scale * np.array(means, dtype=np.float64), float(logit_mean_std(scenario, product, hypothesis, False)[1])
 
     def cov(std: float) -> NDArray[np.float64]:
         return np.outer(scale, scale) * shared * std**2 + np.diag(scale**2) * (1.0 - shared) * std**2

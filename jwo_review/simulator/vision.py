@@ -98,6 +98,37 @@ def confusable_products(scenario: Scenario, sku: str, plate: str) -> list[str]:
     return [sku] + [s for s in look_alikes if s not in nearby] + [s for s in nearby if s != sku]
 
 
+def logit_mean_std(scenario: Scenario, cand: str, sku: str, occluded: bool) -> tuple[float, float]:
+    """The mean and spread of a view's logit for ``cand`` when the hand holds ``sku``: the
+    true product, one of its family (a look-alike), or anything else faced nearby."""
+    cfg = scenario.vision
+    family = scenario.products[sku].family
+    if cand == sku:
+        mean, std = cfg["true_logit"]
+        if occluded:
+            mean *= cfg["occluded_true_factor"]
+    elif family and scenario.products[cand].family == family:
+        mean, std = cfg["family_logit"]
+    else:
+        mean, std = cfg["neighbour_logit"]
+    return mean, std
+
+
+def view_miss_rate(scenario: Scenario, occluded: bool, far: float) -> float:
+    """The chance a camera misses a reach: more when a body blocks it, and at the edge of
+    its footprint (``far`` 1)."""
+    cfg = scenario.vision
+    miss = cfg["occluded_miss_rate"] if occluded else cfg["miss_rate"]
+    miss += (1.0 - miss) * 0.2 * far * far
+    return float(miss)
+
+
+def view_sharpness(scenario: Scenario, far: float) -> float:
+    """How much flatter a view's logits are at ``far`` of its footprint's radius."""
+    flatten = float(scenario.vision.get("distance_flatten", VISION_VIEW_DEFAULTS["distance_flatten"]))
+    return 1.0 - flatten * far * far
+
+
 def product_scores(
     scenario: Scenario,
     rng: np.random.Generator,
@@ -116,19 +147,11 @@ def product_scores(
     variance comes from it and the rest from this view's own draw from ``rng``. Without
     it the view is independent, drawn exactly as it always was."""
     cfg = scenario.vision
-    family = scenario.products[sku].family
     candidates = confusable_products(scenario, sku, plate)
     shared = float(cfg.get("shared_confusion", VISION_VIEW_DEFAULTS["shared_confusion"]))
     logits = np.empty(len(candidates))
     for i, cand in enumerate(candidates):
-        if cand == sku:
-            mean, std = cfg["true_logit"]
-            if occluded:
-                mean *= cfg["occluded_true_factor"]
-        elif family and scenario.products[cand].family == family:
-            mean, std = cfg["family_logit"]
-        else:
-            mean, std = cfg["neighbour_logit"]
+        mean, std = logit_mean_std(scenario, cand, sku, occluded)
         if common and shared > 0:
             # One view draw per candidate, shared or not, so the other per-view draws
             # (misses, confidence, localisation, position) stay where independent views have them.
@@ -154,7 +177,6 @@ def vision_events(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator)
     def clip(t: float) -> float:
         return round(min(max(t, 0.0), duration), 3)
 
-    flatten = float(cfg.get("distance_flatten", VISION_VIEW_DEFAULTS["distance_flatten"]))
     shared = float(cfg.get("shared_confusion", VISION_VIEW_DEFAULTS["shared_confusion"]))
     # Independent views draw nothing from this stream, so their visits keep their bytes.
     reach_rng = shared_stream(rng) if shared > 0 else None
@@ -171,9 +193,7 @@ def vision_events(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator)
         # One detection per camera, drawn in a fixed order (nearest first) so a seed replays.
         for camera, far in cameras_seeing(scenario, info.x_m, info.y_m):
             occluded = view_occluded(plan, camera.code, act.t_start, act.t_end)
-            miss = cfg["occluded_miss_rate"] if occluded else cfg["miss_rate"]
-            miss += (1.0 - miss) * 0.2 * far * far
-            if rng.random() < miss:
+            if rng.random() < view_miss_rate(scenario, occluded, far):
                 continue
             plate = act.plate
             if rng.random() < 0.12:
@@ -199,7 +219,7 @@ def vision_events(scenario: Scenario, plan: VisitPlan, rng: np.random.Generator)
                 "y_m": round(act.hand[1] + float(rng.normal(0, noise)), 3),
                 "confidence": round(float(confidence), 3),
                 "product_scores": product_scores(
-                    scenario, rng, act.sku, act.plate, occluded, sharpness=1.0 - flatten * far * far, common=common
+                    scenario, rng, act.sku, act.plate, occluded, sharpness=view_sharpness(scenario, far), common=common
                 ),
             }
             event["t_end"] = clip(max(event["t"], act.t_end + rng.normal(0, 0.1)))
