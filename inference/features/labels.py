@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from inference.context import StoreContext
 from inference.features.matching import TIME_SLACK_S, spatial_weight
 from inference.features.reaches import EXPLAINED_WEIGHT, VIEW_GAP_S, Reach
 from inference.features.scene import VisitScene
@@ -21,34 +22,68 @@ PICK, PUT_BACK, RESTOCK, NOISE = range(4)
 IGNORE = -100  # a target the loss skips
 
 
+MERGED_SLACK_S = 0.5  # a move merged into an event changed the weight within this of the event's span
+
+
+def _within(act: dict[str, Any], t0: float, t1: float) -> bool:
+    return t0 - MERGED_SLACK_S <= float(act.get("t_change", -1e9)) <= t1 + MERGED_SLACK_S
+
+
+def _span(features: VisitFeatures, e_i: int) -> tuple[float, float]:
+    t0 = float(features.meta.get("t_start", [0.0] * (e_i + 1))[e_i])
+    t1 = float(features.meta.get("t_end", [0.0] * (e_i + 1))[e_i])
+    return t0, t1
+
+
+def _weighed_elsewhere(features: VisitFeatures, e_i: int, act: dict[str, Any]) -> bool:
+    """Another weight event at the move's own plate carries it (it was not merged)."""
+    return any(
+        j != e_i and plate == act.get("plate") and _within(act, *_span(features, j))
+        for j, plate in enumerate(features.plates)
+    )
+
+
 def _group_share(
-    label: dict[str, Any], features: VisitFeatures, e_i: int, interactions: list[dict[str, Any]], group: set[int]
+    ctx: StoreContext,
+    label: dict[str, Any],
+    features: VisitFeatures,
+    e_i: int,
+    interactions: list[dict[str, Any]],
+    group: set[int],
 ) -> dict[str, Any]:
     """The label that makes this event add up to the group's receipt.
 
-    When two people move the same product on one plate at once, the detector sees one
-    weight change and the simulator labels it with one of them; if that one is outside
-    the group while a group member's move is merged in, the receipt wants the member's
-    share, so train on that."""
+    When two people reach at once, the detector can see one weight change: at one plate,
+    or at neighbouring plates of a shelf (it merges those into one event, named after the
+    larger change). The simulator labels such an event with the larger move; if that is
+    outside the group while a group member's move of the same kind is merged in, the
+    receipt wants the member's share, so train on that. A member's move at a neighbouring
+    plate counts only when no event of its own plate carries it; one at the event's own
+    plate comes first."""
     if label.get("track_id") in group or label.get("action") not in ("pick", "put_back"):
         return label
     plate = features.plates[e_i]
-    t0 = float(features.meta.get("t_start", [0.0] * (e_i + 1))[e_i])
-    t1 = float(features.meta.get("t_end", [0.0] * (e_i + 1))[e_i])
-    for act in interactions:
-        if (
+    t0, t1 = _span(features, e_i)
+    merged = [
+        (0 if act.get("plate") == plate else 1, i, act)
+        for i, act in enumerate(interactions)
+        if act.get("track_id") in group
+        and act.get("action") == label["action"]
+        and act.get("sku") is not None
+        and act.get("plate") in ctx.plates
+        and _within(act, t0, t1)
+        and (
             act.get("plate") == plate
-            and act.get("track_id") in group
-            and act.get("action") == label["action"]
-            and t0 - 0.5 <= float(act.get("t_change", -1e9)) <= t1 + 0.5
-        ):
-            return {
-                "action": act["action"],
-                "sku": act["sku"],
-                "quantity": act["quantity"],
-                "track_id": act["track_id"],
-            }
-    return label
+            or (
+                spatial_weight(ctx, {"plate": act["plate"]}, plate) >= EXPLAINED_WEIGHT
+                and not _weighed_elsewhere(features, e_i, act)
+            )
+        )
+    ]
+    if not merged:
+        return label
+    act = min(merged, key=lambda m: (m[0], m[1]))[2]
+    return {"action": act["action"], "sku": act["sku"], "quantity": act["quantity"], "track_id": act["track_id"]}
 
 
 def track_slot(features: VisitFeatures, track_id: Any) -> int:
@@ -61,7 +96,7 @@ def track_slot(features: VisitFeatures, track_id: Any) -> int:
     return len(features.track_ids) - 1
 
 
-def attach_labels(features: VisitFeatures, truth: dict[str, Any]) -> None:
+def attach_labels(ctx: StoreContext, features: VisitFeatures, truth: dict[str, Any]) -> None:
     """Set ``y_action``, ``y_pq``, ``y_track`` (and ``meta["missing_product"]``, the picks
     whose product or quantity no candidate slot holds) from the simulator's truth."""
     labels = truth.get("event_labels") or []
@@ -73,7 +108,7 @@ def attach_labels(features: VisitFeatures, truth: dict[str, Any]) -> None:
     group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
     interactions = truth.get("interactions") or []
     for e_i, original in enumerate(features.event_order):
-        label = _group_share(labels[original], features, e_i, interactions, group)
+        label = _group_share(ctx, labels[original], features, e_i, interactions, group)
         action = ACTIONS.index(label["action"])
         y_action[e_i] = action
         if action in (PICK, PUT_BACK):
@@ -149,7 +184,8 @@ def attach_reach_labels(
     group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
     # What each event is trained to carry (a group member's share of a merged change included).
     carried = [
-        _group_share(labels[o], features, e_i, interactions, group) for e_i, o in enumerate(features.event_order)
+        _group_share(visit.ctx, labels[o], features, e_i, interactions, group)
+        for e_i, o in enumerate(features.event_order)
     ]
     units = [max(1, int(label.get("quantity") or 1)) for label in carried]
     # Per interaction, whether a reach may carry it: decided once, so two reaches of one

@@ -125,6 +125,6 @@ def featurize(payload: dict[str, Any], ctx: StoreContext, truth: dict[str, Any] 
         reach_times=[(r.t0, r.t1) for r in reach.reaches],
     )
     if truth is not None:
-        attach_labels(features, truth)
+        attach_labels(visit.ctx, features, truth)
         attach_reach_labels(features, visit, reach.reaches, truth)
     return features

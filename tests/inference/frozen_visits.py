@@ -1,4 +1,4 @@
-"""Simulated visits frozen to a file, and one digest of everything ``featurize`` makes of them.
+"""Simulated visits frozen to a file, and digests of what ``featurize`` makes of them (inputs and labels apart).
 
 The file holds 12 visits each of the default, busy and new_format scenarios: each
 scenario's store spec and, per visit of ``simulate_visits(load_scenario(name), 12, 1414,
@@ -23,7 +23,8 @@ from inference.context import context_from_spec
 from inference.features import VisitFeatures, featurize
 
 FROZEN = Path(__file__).parent / "data" / "featurize_visits.json.gz"
-ARRAYS = ("events", "vision", "tracks", "pq", "pq_mask", "track_pairs", "is_group", "y_action", "y_pq", "y_track")
+INPUTS = ("events", "vision", "tracks", "pq", "pq_mask", "track_pairs", "is_group")
+LABELS = ("y_action", "y_pq", "y_track")
 
 
 def frozen_scenarios() -> dict[str, dict[str, Any]]:
@@ -45,18 +46,31 @@ def frozen_features() -> list[VisitFeatures]:
     return out
 
 
+def _update(h: Any, name: str, array: Any) -> None:
+    array = np.ascontiguousarray(array)
+    h.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
+    h.update(array.tobytes())
+
+
 def features_digest(features: list[VisitFeatures], pq_width: int | None = None) -> str:
-    """SHA-256 over every array's dtype, shape and bytes and every list the scorer reads;
-    ``pq_width`` keeps only the product pairs' first columns."""
+    """SHA-256 over every input array's dtype, shape and bytes and every list the scorer
+    reads; ``pq_width`` keeps only the product pairs' first columns."""
     h = hashlib.sha256()
     for f in features:
-        for name in ARRAYS:
+        for name in INPUTS:
             array = getattr(f, name)
-            if name == "pq" and pq_width is not None:
-                array = array[..., :pq_width]
-            array = np.ascontiguousarray(array)
-            h.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
-            h.update(array.tobytes())
-        lists = [f.candidates, f.track_ids, f.event_order, f.plates, f.meta]
+            _update(h, name, array[..., :pq_width] if name == "pq" and pq_width is not None else array)
+        meta = {k: v for k, v in f.meta.items() if k != "missing_product"}
+        lists = [f.candidates, f.track_ids, f.event_order, f.plates, meta]
         h.update(json.dumps(lists, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def labels_digest(features: list[VisitFeatures]) -> str:
+    """SHA-256 over the training targets ``inference.features.labels`` sets from the truth."""
+    h = hashlib.sha256()
+    for f in features:
+        for name in LABELS:
+            _update(h, name, getattr(f, name))
+        h.update(json.dumps(f.meta.get("missing_product")).encode())
     return h.hexdigest()

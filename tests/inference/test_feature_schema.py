@@ -27,14 +27,19 @@ from inference.features.schema import FeatureGroup, TokenSchema, schema_rows
 from inference.features.tracks import TRACK_GROUPS, TRACK_PAIR_GROUPS
 from inference.features.vision import VISION_GROUPS
 from inference.network import NetConfig, VisitTransformer
-from tests.inference.frozen_visits import features_digest, frozen_features
+from tests.inference.frozen_visits import features_digest, frozen_features, labels_digest
 
-# Computed from the frozen visits with the featuriser at bb123c8, before the column schema.
-# A change here means every trained model reads different inputs: bump
-# ``inference.scoring.FEATURE_VERSION`` and retrain, then update the digest on purpose.
-FROZEN_DIGEST = "7037eb152757d255c863443cbfa3d58109bba4c1ba5989a1e3b7814242968881"
+# The inputs every trained model reads, from the frozen visits. A change here means every
+# trained model reads different inputs: bump ``inference.scoring.FEATURE_VERSION`` and
+# retrain, then update the digest on purpose. (Pinned with the labels from bb123c8, before
+# the column schema; split from them, unchanged, when merged neighbouring-plate moves
+# began to train on the group's share.)
+FROZEN_DIGEST = "e025ee26320dc601dba8804acbc7007d87e903b2b21ac3d0e3a12258d026e5ab"
 # The same with the product pairs' two_hands columns (reach feature version 2).
-TWO_HANDS_DIGEST = "e45e49e3d4f9d0bc21b35b8522e285d0a0683a51f7faf0a0b993963b60c8c167"
+TWO_HANDS_DIGEST = "23e6f9f48f13d9c883f95739ff905be729fff592fc22c3237af22934a1f7ce77"
+# The training targets: a change here changes what a retrain learns, not what a trained
+# model reads.
+LABELS_DIGEST = "8941ff7e248d03d3f6632110b0252909d41c8f19979e9477baa31f557d4ce51e"
 
 # The widths of the tensors (a network without vision items reads pq's first 15), and the reach tensors
 # only a vision_items network reads.
@@ -49,6 +54,7 @@ def test_featurised_tensors_of_frozen_visits_are_bit_identical() -> None:
     assert features_digest(features, pq_width=PRODUCT_PAIR.span("two_hands").start) == FROZEN_DIGEST
     # ... and the two-hands columns a vision_items network reads are pinned too.
     assert features_digest(features) == TWO_HANDS_DIGEST
+    assert labels_digest(features) == LABELS_DIGEST
 
 
 @pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: s.array)

@@ -21,6 +21,7 @@ from inference.features import (
     UNSEEN_TRACK,
     featurize,
 )
+from inference.features.matching import spatial_weight
 from inference.network import collate
 from inference.selectors import store_context, visit_payloads
 from jwo_review.store.models import Store
@@ -120,6 +121,36 @@ def test_a_merged_move_trains_on_the_group_members_share(ctx: StoreContext) -> N
     truth["interactions"][0]["plate"] = "S8P12" if event["plate"] != "S8P12" else "S8P11"
     f = featurize(payload, ctx, truth)
     assert f.y_track is not None and f.track_ids[f.y_track[e]] == 7
+
+
+def test_a_move_merged_from_a_neighbouring_plate_trains_on_the_members_share(ctx: StoreContext) -> None:
+    visit = make_visit(ctx, random.Random(7), 3, stranger=True)
+    payload, truth = visit["payload"], visit["truth"]
+    stranger_event = next(i for i, lab in enumerate(truth["event_labels"]) if lab["track_id"] == 7)
+    event = payload["weight_events"][stranger_event]
+    # The detector merged a member's pick on the next plate of the shelf into the
+    # stranger's larger change, and named the event after the stranger's plate.
+    neighbour = next(
+        p
+        for p in sorted(ctx.facings)
+        if p != event["plate"] and spatial_weight(ctx, {"plate": p}, event["plate"]) >= 0.6
+    )
+    sku = ctx.facings[neighbour][0]
+    move = {"plate": neighbour, "track_id": 1, "action": "pick", "sku": sku, "quantity": 2, "t_change": event["t_end"]}
+    truth["interactions"] = [move]
+    f = featurize(payload, ctx, truth)
+    e = f.event_order.index(stranger_event)
+    assert f.y_track is not None and f.y_pq is not None
+    assert f.track_ids[f.y_track[e]] == 1
+    assert f.y_pq[e] == f.candidates[e].index(sku) * MAX_QUANTITY + 1
+    # When an event of the neighbouring plate weighed the member's pick itself, nothing
+    # was merged: the stranger's event keeps the stranger's label.
+    own = {**event, "plate": neighbour, "delta_g": -2 * ctx.products[sku].unit_weight_g}
+    payload["weight_events"].append(own)
+    truth["event_labels"].append({"action": "pick", "sku": sku, "quantity": 2, "track_id": 1})
+    f = featurize(payload, ctx, truth)
+    assert f.y_track is not None
+    assert f.track_ids[f.y_track[f.event_order.index(stranger_event)]] == 7
 
 
 def test_product_evidence_is_pooled_over_the_cameras_views(ctx: StoreContext) -> None:

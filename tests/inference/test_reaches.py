@@ -15,6 +15,7 @@ from inference.context import StoreContext, context_from_spec
 from inference.features import (
     IGNORE,
     MAX_PRODUCTS,
+    MAX_QUANTITY,
     REACH_NONE,
     REACH_PICK,
     REACH_PRODUCT,
@@ -122,11 +123,12 @@ def frozen_reach_visit(index: int) -> tuple[StoreContext, dict[str, Any], dict[s
 @pytest.fixture(scope="module")
 def merged_visit() -> tuple[StoreContext, dict[str, Any], dict[str, Any]]:
     """Visit 3 of the default scenario's seed 7: a shopper's pick on S4P9 merged by the
-    detector into another person's pick on S4P8, so no weight event carries it."""
+    detector into another person's larger pick on S4P8, one event the truth names after
+    the other person's move."""
     return frozen_reach_visit(3)
 
 
-def test_a_pick_the_scale_merged_away_is_a_token_labelled_from_the_truth(
+def test_a_pick_merged_into_a_neighbouring_plates_change_trains_the_event_on_the_members_share(
     merged_visit: tuple[StoreContext, dict[str, Any], dict[str, Any]],
 ) -> None:
     ctx, payload, truth = merged_visit
@@ -140,17 +142,21 @@ def test_a_pick_the_scale_merged_away_is_a_token_labelled_from_the_truth(
     ]
     assert len(lost) == 1
     act = lost[0]
+    # The truth names the stranger's pick on S4P8; the event trains on the member's.
+    e_original = next(i for i, x in enumerate(truth["event_labels"]) if x["track_id"] not in group)
+    stranger = truth["event_labels"][e_original]["track_id"]
+    assert payload["weight_events"][e_original]["plate"] != act["plate"]
     f = featurize(payload, ctx, truth)
-    assert f.y_reach_action is not None and f.y_reach_product is not None and f.y_reach_track is not None
+    assert f.y_track is not None and f.y_pq is not None
+    e = f.event_order.index(e_original)
+    assert f.track_ids[f.y_track[e]] == act["track_id"]
+    assert f.candidates[e][f.y_pq[e] // MAX_QUANTITY] == act["sku"]
+    # So the member's hand there was weighed, and the stranger's is the move vision alone saw.
+    assert f.y_reach_action is not None and f.y_reach_track is not None
+    at_member = [r for r in range(len(f.reaches)) if f.reach_plates[r] == act["plate"]]
+    assert at_member and all(f.y_reach_action[r] == REACH_NONE for r in at_member)
     real = [r for r in range(len(f.reaches)) if f.y_reach_action[r] != REACH_NONE]
-    assert len(real) == 1
-    r = real[0]
-    assert f.y_reach_action[r] == REACH_PICK and f.reach_plates[r] == act["plate"]
-    assert f.reach_candidates[r][f.y_reach_product[r]] == act["sku"]
-    assert f.track_ids[f.y_reach_track[r]] == act["track_id"]
-    # The other hand at the merged change was weighed: its token says "nothing for the receipt".
-    others = [r2 for r2 in range(len(f.reaches)) if r2 != r]
-    assert others and all(f.y_reach_action[r2] == REACH_NONE for r2 in others)
+    assert [(f.y_reach_action[r], f.track_ids[f.y_reach_track[r]]) for r in real] == [(REACH_PICK, stranger)]
 
 
 def test_a_merged_change_trained_as_the_group_members_share_leaves_the_outsiders_move_to_vision() -> None:

@@ -244,10 +244,10 @@ def _crowded_missed(seed: int, visits: int) -> list[VisitFeatures]:
 
 @pytest.fixture(scope="module")
 def held_out_reaches() -> tuple[VisitTransformer, Batch]:
-    """The test preset with the switch on, trained on 100 crowded visits of seed 1, and
+    """The test preset with the switch on, trained on 200 crowded visits of seed 3, and
     the labelled batch of 150 visits of seed 2 it never saw."""
-    plan = recipe("test").with_overrides(vision_items=True, epochs=8, lr=2e-2, batch_size=16)
-    train = _crowded_missed(seed=1, visits=100)
+    plan = recipe("test").with_overrides(vision_items=True, epochs=8, lr=1e-2, batch_size=16)
+    train = _crowded_missed(seed=3, visits=200)
     model = train_network(train, config=plan.net, epochs=plan.epochs, batch_size=plan.batch_size, lr=plan.lr, seed=0)
     return model.eval(), collate(_crowded_missed(seed=2, visits=150), with_labels=True, reaches=True)
 
@@ -259,8 +259,12 @@ def test_trained_reach_heads_tell_a_missed_pick_from_a_weighed_one_on_held_out_v
     always says "pick" is right four times in five; plain accuracy against the majority
     rate would be a margin of a few reaches. Balanced accuracy (the mean of the
     recalls of "none" and "pick") scores any constant answer 0.5, so it measures what the
-    head learnt: trained on seed 1, 3 or 5 and judged on the next seed it came out at
-    0.76, 0.78 and 0.81, so 0.65 leaves room for another seed's luck."""
+    head learnt: trained on 200 visits of seed 3, 5 or 7 and judged on seed 2 it came out
+    at 0.85, 0.85 and 0.83, so 0.65 leaves room for another seed's luck. (Since a change
+    merged from a member's and a stranger's hands trains on the member's share, the
+    member's hand there is the weighed one and the stranger's the move the scale did not
+    weigh: whose hand it was decides, which 100 visits at a higher rate learnt only now
+    and then.)"""
     model, batch = held_out_reaches
     with torch.no_grad():
         reach = model.forward_all(batch)[1]
