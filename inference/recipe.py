@@ -3,7 +3,7 @@ train, calibrate and set the threshold, and how a store's candidate is fine-tune
 
 Named presets instead of defaults spread over the command, the trainer and the demo:
 
-- ``measured``: the recipe the README's figures were measured with (about 20 min on 2 cores);
+- ``measured``: the recipe the README's figures were measured with (13 to 30 min on 2 cores);
 - ``demo``: what ``make run`` trains when no model is active (about a minute);
 - ``test``: small enough for the test suite (seconds).
 
