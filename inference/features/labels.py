@@ -35,17 +35,31 @@ def _span(features: VisitFeatures, e_i: int) -> tuple[float, float]:
     return t0, t1
 
 
-def _weighed_elsewhere(features: VisitFeatures, e_i: int, act: dict[str, Any]) -> bool:
-    """Another weight event at the move's own plate carries it (it was not merged)."""
+def _same_move(label: dict[str, Any], act: dict[str, Any]) -> bool:
+    return (label.get("action"), label.get("sku"), label.get("track_id")) == (
+        act.get("action"),
+        act.get("sku"),
+        act.get("track_id"),
+    )
+
+
+def _weighed_elsewhere(
+    features: VisitFeatures, e_i: int, act: dict[str, Any], truth_labels: list[dict[str, Any]]
+) -> bool:
+    """Another weight event around the move's moment carries it, so it was not merged:
+    one at the move's own plate, or one the truth labels with the move (a move straddling
+    two plates can be weighed at the other)."""
     return any(
-        j != e_i and plate == act.get("plate") and _within(act, *_span(features, j))
+        j != e_i
+        and _within(act, *_span(features, j))
+        and (plate == act.get("plate") or _same_move(truth_labels[j], act))
         for j, plate in enumerate(features.plates)
     )
 
 
 def _group_share(
     ctx: StoreContext,
-    label: dict[str, Any],
+    truth_labels: list[dict[str, Any]],
     features: VisitFeatures,
     e_i: int,
     interactions: list[dict[str, Any]],
@@ -59,7 +73,9 @@ def _group_share(
     outside the group while a group member's move of the same kind is merged in, the
     receipt wants the member's share, so train on that. A member's move at a neighbouring
     plate counts only when no event of its own plate carries it; one at the event's own
-    plate comes first."""
+    plate comes first. ``truth_labels`` are the truth's event labels in the features'
+    event order."""
+    label = truth_labels[e_i]
     if label.get("track_id") in group or label.get("action") not in ("pick", "put_back"):
         return label
     plate = features.plates[e_i]
@@ -76,7 +92,7 @@ def _group_share(
             act.get("plate") == plate
             or (
                 spatial_weight(ctx, {"plate": act["plate"]}, plate) >= EXPLAINED_WEIGHT
-                and not _weighed_elsewhere(features, e_i, act)
+                and not _weighed_elsewhere(features, e_i, act, truth_labels)
             )
         )
     ]
@@ -107,8 +123,9 @@ def attach_labels(ctx: StoreContext, features: VisitFeatures, truth: dict[str, A
     missing_product = 0
     group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
     interactions = truth.get("interactions") or []
-    for e_i, original in enumerate(features.event_order):
-        label = _group_share(ctx, labels[original], features, e_i, interactions, group)
+    in_order = [labels[original] for original in features.event_order]
+    for e_i in range(n_e):
+        label = _group_share(ctx, in_order, features, e_i, interactions, group)
         action = ACTIONS.index(label["action"])
         y_action[e_i] = action
         if action in (PICK, PUT_BACK):
@@ -183,10 +200,8 @@ def attach_reach_labels(
     labels = truth.get("event_labels") or []
     group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
     # What each event is trained to carry (a group member's share of a merged change included).
-    carried = [
-        _group_share(visit.ctx, labels[o], features, e_i, interactions, group)
-        for e_i, o in enumerate(features.event_order)
-    ]
+    in_order = [labels[original] for original in features.event_order]
+    carried = [_group_share(visit.ctx, in_order, features, e_i, interactions, group) for e_i in range(len(in_order))]
     units = [max(1, int(label.get("quantity") or 1)) for label in carried]
     # Per interaction, whether a reach may carry it: decided once, so two reaches of one
     # missed move put it on the receipt once (the first reach carries it).

@@ -151,6 +151,12 @@ def test_a_move_merged_from_a_neighbouring_plate_trains_on_the_members_share(ctx
     f = featurize(payload, ctx, truth)
     assert f.y_track is not None
     assert f.track_ids[f.y_track[f.event_order.index(stranger_event)]] == 7
+    # Nor when the pick straddled two plates and the rest of it was weighed at the
+    # stranger's plate: that event's truth label is the member's pick.
+    payload["weight_events"][-1] = {**own, "plate": event["plate"], "delta_g": -10.0}
+    f = featurize(payload, ctx, truth)
+    assert f.y_track is not None
+    assert f.track_ids[f.y_track[f.event_order.index(stranger_event)]] == 7
 
 
 def test_product_evidence_is_pooled_over_the_cameras_views(ctx: StoreContext) -> None:
