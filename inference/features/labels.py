@@ -112,20 +112,26 @@ def track_slot(features: VisitFeatures, track_id: Any) -> int:
     return len(features.track_ids) - 1
 
 
-def attach_labels(ctx: StoreContext, features: VisitFeatures, truth: dict[str, Any]) -> None:
-    """Set ``y_action``, ``y_pq``, ``y_track`` (and ``meta["missing_product"]``, the picks
-    whose product or quantity no candidate slot holds) from the simulator's truth."""
+def carried_labels(ctx: StoreContext, features: VisitFeatures, truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """What each weight event (in the features' event order) trains to carry: the truth's
+    label, or a group member's share of a merged change (``_group_share``). Computed once
+    per visit; ``attach_labels`` and ``attach_reach_labels`` both read it."""
     labels = truth.get("event_labels") or []
+    group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
+    interactions = truth.get("interactions") or []
+    in_order = [labels[original] for original in features.event_order]
+    return [_group_share(ctx, in_order, features, e_i, interactions, group) for e_i in range(len(in_order))]
+
+
+def attach_labels(features: VisitFeatures, carried: list[dict[str, Any]]) -> None:
+    """Set ``y_action``, ``y_pq``, ``y_track`` (and ``meta["missing_product"]``, the picks
+    whose product or quantity no candidate slot holds) from ``carried_labels``."""
     n_e = len(features.event_order)
     y_action = np.full(n_e, NOISE, dtype=np.int64)
     y_pq = np.full(n_e, IGNORE, dtype=np.int64)
     y_track = np.full(n_e, IGNORE, dtype=np.int64)
     missing_product = 0
-    group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
-    interactions = truth.get("interactions") or []
-    in_order = [labels[original] for original in features.event_order]
-    for e_i in range(n_e):
-        label = _group_share(ctx, in_order, features, e_i, interactions, group)
+    for e_i, label in enumerate(carried):
         action = ACTIONS.index(label["action"])
         y_action[e_i] = action
         if action in (PICK, PUT_BACK):
@@ -172,8 +178,7 @@ def _weighed(visit: VisitScene, act: dict[str, Any], carried: list[dict[str, Any
     for e_i, (label, e) in enumerate(zip(carried, visit.events, strict=True)):
         if (
             units[e_i] > 0
-            and (label.get("action"), label.get("sku"), label.get("track_id"))
-            == (act["action"], act["sku"], act.get("track_id"))
+            and _same_move(label, act)
             and spatial_weight(visit.ctx, {"plate": act["plate"]}, e["plate"]) >= EXPLAINED_WEIGHT
             and float(e["t_start"]) - TIME_SLACK_S <= t <= float(e["t_end"]) + TIME_SLACK_S
         ):
@@ -183,7 +188,11 @@ def _weighed(visit: VisitScene, act: dict[str, Any], carried: list[dict[str, Any
 
 
 def attach_reach_labels(
-    features: VisitFeatures, visit: VisitScene, reaches: list[Reach], truth: dict[str, Any]
+    features: VisitFeatures,
+    visit: VisitScene,
+    reaches: list[Reach],
+    truth: dict[str, Any],
+    carried: list[dict[str, Any]],
 ) -> None:
     """Set the reach targets from the simulator's truth: a reach is a pick or put back
     (with product slot, quantity and track) when its true interaction moved a product and
@@ -197,11 +206,7 @@ def attach_reach_labels(
     y_product = np.full(n_r, IGNORE, dtype=np.int64)
     y_quantity = np.full(n_r, IGNORE, dtype=np.int64)
     y_track = np.full(n_r, IGNORE, dtype=np.int64)
-    labels = truth.get("event_labels") or []
-    group = {tid for tid, g in zip(features.track_ids, features.is_group) if g}
-    # What each event is trained to carry (a group member's share of a merged change included).
-    in_order = [labels[original] for original in features.event_order]
-    carried = [_group_share(visit.ctx, in_order, features, e_i, interactions, group) for e_i in range(len(in_order))]
+    # ``carried``: what each event is trained to carry (``carried_labels``).
     units = [max(1, int(label.get("quantity") or 1)) for label in carried]
     # Per interaction, whether a reach may carry it: decided once, so two reaches of one
     # missed move put it on the receipt once (the first reach carries it).

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from inference.context import StoreContext
 from inference.features.events import EVENT_GROUPS
-from inference.features.labels import attach_labels, attach_reach_labels
+from inference.features.labels import attach_labels, attach_reach_labels, carried_labels
 from inference.features.matching import overlaps, spatial_weight
 from inference.features.products import product_pairs, remember_picks
 from inference.features.reaches import reach_tensors
@@ -125,6 +125,7 @@ def featurize(payload: dict[str, Any], ctx: StoreContext, truth: dict[str, Any] 
         reach_times=[(r.t0, r.t1) for r in reach.reaches],
     )
     if truth is not None:
-        attach_labels(visit.ctx, features, truth)
-        attach_reach_labels(features, visit, reach.reaches, truth)
+        carried = carried_labels(visit.ctx, features, truth)
+        attach_labels(features, carried)
+        attach_reach_labels(features, visit, reach.reaches, truth, carried)
     return features
