@@ -20,7 +20,9 @@ It reads only what ``decode`` stored with each decision (a prediction's
 ``event_assignments`` hold the same). ``evaluate_model`` counts the reviewed visits per
 kind (right and wrong apart) and the auto-issued wrong ones, so the reviews a model
 spends are told apart from its mistakes: a kind with many reviewed right receipts is
-doubt that costs reviewers' time for nothing.
+doubt that costs reviewers' time for nothing. ``reviews_at_merged_changes`` counts, across
+kinds, the reviews whose least sure decision was at one weight change that merged two
+people's moves (simulated visits, whose labels say so).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from inference.assignments import is_vision, weight_assignments
 from inference.context import StoreContext
 from inference.decode import VisitScore
 from inference.errors import same_weight
+from inference.features import MAX_QUANTITY, PRODUCT_PAIR, VisitFeatures
 
 KINDS = ("action", "shopper", "product", "product_same_weight", "quantity", "reach", "none")
 
@@ -80,12 +83,62 @@ def event_doubt(ctx: StoreContext | None, entry: dict[str, Any]) -> tuple[float,
     return chosen, _product_doubt(ctx, entry) if kind == "product" else kind
 
 
+def _decisions(ctx: StoreContext, score: VisitScore) -> list[tuple[float, str, int | None]]:
+    """(probability, kind, weight event) of every decision ``score`` holds: the weight
+    events' (with the event's index in the payload) and the reaches' (an item, or nothing)."""
+    decisions = [(*event_doubt(ctx, entry), int(entry["event"])) for entry in weight_assignments(score.assignments)]
+    return decisions + [(float(item["probability"]), "reach", None) for item in score.reach_items]
+
+
 def visit_doubt(ctx: StoreContext, score: VisitScore) -> tuple[float, str]:
-    """The visit's least sure decision: (its probability, kind); (1.0, "none") without any.
-    Weight events' decisions and reaches' (an item, or nothing) are those ``score`` holds."""
-    decisions = [event_doubt(ctx, entry) for entry in weight_assignments(score.assignments)]
-    decisions += [(float(item["probability"]), "reach") for item in score.reach_items]
-    return min(decisions, key=lambda d: d[0], default=(1.0, "none"))
+    """The visit's least sure decision: (its probability, kind); (1.0, "none") without any."""
+    p, kind, _ = min(_decisions(ctx, score), key=lambda d: d[0], default=(1.0, "none", None))
+    return p, kind
+
+
+MERGED_Z = 3.0  # whole units of the labelled product miss the change by more than this many standard errors
+
+
+def merged_events(f: VisitFeatures) -> list[bool]:
+    """Per weight event (in the features' order): a change that merged two people's moves,
+    as its training label tells (simulated visits): the labelled move, in whole units of
+    the labelled product, misses the weight change by more than ``MERGED_Z`` standard
+    errors, so only a share of the change is the group's (``labels._group_share``)."""
+    if f.y_pq is None:
+        return [False] * len(f.events)
+    out = []
+    for e, slot in enumerate(f.y_pq):
+        k, q = divmod(int(slot), MAX_QUANTITY)
+        out.append(bool(slot >= 0 and abs(float(f.pq[e, k, q, PRODUCT_PAIR["weight_z"]])) * 4 > MERGED_Z))
+    return out
+
+
+def reviews_at_merged_changes(
+    ctx: StoreContext,
+    features: Sequence[VisitFeatures],
+    scores: Sequence[VisitScore],
+    correct: NDArray[Any],
+    auto_issued: NDArray[Any],
+) -> dict[str, int]:
+    """Visits with a merged change (``merged_events``), and the reviewed ones (of which
+    ``reviewed_wrong`` had a wrong receipt) and auto-issued wrong ones whose least sure
+    decision was at such a change: what splitting two people's shares of one weight
+    change costs, beside ``reviews_by_doubt``'s kinds."""
+    counts: Counter[str] = Counter()
+    for f, score, ok, auto in zip(features, scores, correct, auto_issued, strict=True):
+        merged = merged_events(f)
+        if not any(merged):
+            continue
+        counts["visits"] += 1
+        _, _, event = min(_decisions(ctx, score), key=lambda d: d[0], default=(1.0, "none", None))
+        if event is None or not merged[f.event_order.index(event)]:
+            continue
+        if not auto:
+            counts["reviewed"] += 1
+            counts["reviewed_wrong"] += int(not ok)
+        elif not ok:
+            counts["auto_issued_wrong"] += 1
+    return {k: counts[k] for k in ("visits", "reviewed", "reviewed_wrong", "auto_issued_wrong")}
 
 
 def reviews_by_doubt(

@@ -5,15 +5,16 @@ auto-issued wrong receipts."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
 import pytest
 
 from inference.decode import VisitScore, decode
-from inference.doubt import reviews_by_doubt, visit_doubt
+from inference.doubt import merged_events, reviews_at_merged_changes, reviews_by_doubt, visit_doubt
 from inference.errors import same_weight
-from inference.features import MAX_QUANTITY, NOISE, PICK, featurize
+from inference.features import MAX_QUANTITY, NOISE, PICK, PRODUCT_PAIR, featurize
 from tests.inference.camera_only import camera_only_payload
 
 HEAVY, LOOK_ALIKE, OTHER = "AIM3S-002", "AIM3S-055", "AIM3S-001"  # 002 and 055 weigh the same
@@ -90,3 +91,38 @@ def test_reviews_are_counted_by_doubt_right_wrong_and_let_through(ctx: Any, visi
         "reach": {"reviewed": 1, "reviewed_wrong": 1, "auto_issued_wrong": 0},
         "shopper": {"reviewed": 0, "reviewed_wrong": 0, "auto_issued_wrong": 1},
     }
+
+
+def _labelled(f: Any, sku: str, quantity: int) -> Any:
+    """The visit with its one event labelled ``quantity`` units of ``sku``."""
+    g = copy.copy(f)
+    g.y_pq = np.array([f.candidates[0].index(sku) * MAX_QUANTITY + quantity - 1])
+    return g
+
+
+def test_a_change_whole_units_of_its_label_do_not_explain_is_a_merged_one(visit: Any) -> None:
+    z = visit.pq[0, visit.candidates[0].index(HEAVY), :, PRODUCT_PAIR["weight_z"]] * 4
+    fits = int(np.argmin(np.abs(z))) + 1
+    assert abs(z[fits - 1]) < 1.0  # the change is whole units of the heavy product
+    assert merged_events(_labelled(visit, HEAVY, fits)) == [False]
+    assert merged_events(_labelled(visit, HEAVY, fits + 2)) == [True]  # only a share of it was the group's
+    assert merged_events(visit) == [False]  # a visit without labels says nothing
+
+
+def test_reviews_at_merged_changes_count_the_least_sure_decision_there(ctx: Any, visit: Any) -> None:
+    z = visit.pq[0, visit.candidates[0].index(HEAVY), :, PRODUCT_PAIR["weight_z"]] * 4
+    fits = int(np.argmin(np.abs(z))) + 1
+    merged, whole = _labelled(visit, HEAVY, fits + 2), _labelled(visit, HEAVY, fits)
+    unsure = _probs(visit, product={(HEAVY, 1): 0.6, (LOOK_ALIKE, 1): 0.4})
+    sure = _probs(visit, product={(HEAVY, 1): 0.99})
+    counts = reviews_at_merged_changes(
+        ctx,
+        [merged, merged, merged, merged, whole],
+        # Reviewed for the merged change (right, wrong); reviewed for a reach; let
+        # through wrong; a change the label explains whole.
+        [_score(visit, unsure), _score(visit, unsure), _score(visit, sure, 0.6), _score(visit, unsure)]
+        + [_score(visit, unsure)],
+        correct=np.array([True, False, False, False, False]),
+        auto_issued=np.array([False, False, False, True, False]),
+    )
+    assert counts == {"visits": 4, "reviewed": 2, "reviewed_wrong": 1, "auto_issued_wrong": 1}

@@ -93,6 +93,10 @@ def test_the_json_report_counts_impossible_visits_per_scorer(register: Callable[
         assert "receipt_accuracy" in figures and "visits_per_s" in figures  # the old keys stay
         assert 0 <= figures["impossible_auto_issued_wrong"] <= figures["impossible_auto_issued"] <= gone["visits"]
         assert 0 <= figures["impossible_right"] <= gone["visits"]
+    for key in ("model", "baseline"):
+        merged = report[key]["reviews_at_merged_changes"]
+        assert 0 <= merged["reviewed_wrong"] <= merged["reviewed"] <= merged["visits"] <= 40
+        assert merged["auto_issued_wrong"] <= merged["visits"] - merged["reviewed"]
     assert "model_store_threshold" not in report
 
 
@@ -136,6 +140,7 @@ def test_the_table_shows_the_new_figures(register: Callable[..., ModelVersion], 
     assert "impossible_auto_issued_wrong" in text and "detector-impossible visits:" in text
     assert "store's own threshold (from 30 labelled visits)" in text
     assert "model: " in text and "wrong receipts by kind" in text
+    assert "at a change that merged two people's moves" in text
 
 
 def test_a_negative_store_labelled_count_is_refused(register: Callable[..., ModelVersion]) -> None:

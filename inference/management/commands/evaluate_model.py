@@ -4,7 +4,8 @@ Beside the metrics: the visits the weight detector made impossible (``inference.
 and how each scorer fares on them, so a ceiling of the detector is not read as a fault of
 the heads; the wrong receipts per kind of mistake (``inference.errors``), so model work
 starts where receipts go wrong; the reviews per kind of the visit's least sure decision
-(``inference.doubt``), so doubt that costs reviews for right receipts shows; the reviews
+(``inference.doubt``), so doubt that costs reviews for right receipts shows, and those
+whose least sure decision was at a change that merged two people's moves; the reviews
 a threshold chosen in hindsight would need (``reviews_per_1000_hindsight``: the ranking's
 own limit, apart from the threshold's margin); and with ``--store-labelled N``, the model
 at the threshold a store would earn from N labelled visits of its own
@@ -24,7 +25,7 @@ from numpy.typing import NDArray
 
 from inference.calibration import NEVER, choose_threshold, holdout_arrays, risk_coverage
 from inference.decode import VisitScore
-from inference.doubt import reviews_by_doubt
+from inference.doubt import reviews_at_merged_changes, reviews_by_doubt
 from inference.errors import wrong_receipt_kinds
 from inference.evidence import labelled_evidence, loosest_threshold
 from inference.metrics import hindsight_reviews, receipt_metrics
@@ -117,6 +118,9 @@ class Command(BaseCommand):
                     data.context, data.features, scores, correct, confidence >= threshold, impossible
                 )
                 metrics["reviews_by_doubt"] = reviews_by_doubt(data.context, scores, correct, confidence >= threshold)
+                metrics["reviews_at_merged_changes"] = reviews_at_merged_changes(
+                    data.context, data.features, scores, correct, confidence >= threshold
+                )
             report[key] = metrics
             curves[key] = risk_coverage(confidence, correct)
             scored[key] = (scores, correct)
@@ -156,9 +160,12 @@ class Command(BaseCommand):
             doubt = report[key]["reviews_by_doubt"]
             reviewed = [f"{k} {n['reviewed']} ({n['reviewed_wrong']} wrong)" for k, n in doubt.items() if n["reviewed"]]
             let_through = [f"{k} {n['auto_issued_wrong']}" for k, n in doubt.items() if n["auto_issued_wrong"]]
+            merged = report[key]["reviews_at_merged_changes"]
             self.stdout.write(
                 f"{key}: reviews by least sure decision {', '.join(reviewed) or 'none'}; "
-                f"auto-issued wrong by it {', '.join(let_through) or 'none'}"
+                f"auto-issued wrong by it {', '.join(let_through) or 'none'}; "
+                f"at a change that merged two people's moves {merged['reviewed']} "
+                f"({merged['reviewed_wrong']} wrong, of {merged['visits']} visits with one)"
             )
             self.stdout.write(
                 f"{key}: {wrong['wrong_visits']} wrong receipts by kind "
