@@ -90,9 +90,14 @@ def _decisions(ctx: StoreContext, score: VisitScore) -> list[tuple[float, str, i
     return decisions + [(float(item["probability"]), "reach", None) for item in score.reach_items]
 
 
+def _least_sure(ctx: StoreContext, score: VisitScore) -> tuple[float, str, int | None]:
+    """The weakest of ``_decisions``; (1.0, "none", None) without any."""
+    return min(_decisions(ctx, score), key=lambda d: d[0], default=(1.0, "none", None))
+
+
 def visit_doubt(ctx: StoreContext, score: VisitScore) -> tuple[float, str]:
     """The visit's least sure decision: (its probability, kind); (1.0, "none") without any."""
-    p, kind, _ = min(_decisions(ctx, score), key=lambda d: d[0], default=(1.0, "none", None))
+    p, kind, _ = _least_sure(ctx, score)
     return p, kind
 
 
@@ -130,7 +135,7 @@ def reviews_at_merged_changes(
         if not any(merged):
             continue
         counts["visits"] += 1
-        _, _, event = min(_decisions(ctx, score), key=lambda d: d[0], default=(1.0, "none", None))
+        _, _, event = _least_sure(ctx, score)
         if event is None or not merged[f.event_order.index(event)]:
             continue
         if not auto:
