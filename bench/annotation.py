@@ -63,7 +63,7 @@ def prepare(visits: int, seed: int) -> None:
         store_load_spec(build_aim3s_spec()[0])
     quiet = open(os.devnull, "w")  # noqa: SIM115
     print("training a small model for the auto-labels…", file=sys.stderr)
-    call_command("train_model", visits=1500, calibration_visits=600, epochs=4, d_model=32, layers=1,
+    call_command("train_model", visits=1500, calibration_visits=600, epochs=4, d_model=32, layers=1, members=1,
                  name="bench-annotation", activate=True, stdout=quiet, verbosity=0)
     print(f"simulating and scoring {visits} visits…", file=sys.stderr)
     call_command("simulate", scenario="default", visits=visits, seed=seed, quiet=True, stdout=quiet)

@@ -60,7 +60,7 @@ def prepare(tasks: int) -> list[Any]:
         store_load_spec(build_aim3s_spec()[0])
     quiet = open(os.devnull, "w")  # noqa: SIM115
     print("training a small model for the auto-labels…", file=sys.stderr)
-    call_command("train_model", visits=800, calibration_visits=300, epochs=4, d_model=32, layers=1,
+    call_command("train_model", visits=800, calibration_visits=300, epochs=4, d_model=32, layers=1, members=1,
                  name="bench-labelstudio", activate=True, stdout=quiet, verbosity=0)
     visits = tasks // len(SOURCES) + 20
     print(f"simulating and scoring {visits} visits…", file=sys.stderr)

@@ -282,6 +282,58 @@ def reach_loss(reach: Sequence[torch.Tensor], batch: Batch) -> torch.Tensor:
     return _heads_loss(list(zip(reach, targets)), reach[0].sum() * 0.0)
 
 
+class VisitEnsemble(nn.Module):
+    """Networks of one config trained apart (each on its own simulated visits from its own
+    initial weights), answering together: every head's answer is the normalised geometric
+    mean of the members' probabilities (the mean of their log-probabilities). Members
+    disagree most where each is least sure, so the ensemble ranks visits for review
+    better than any one of them (README, "The model"). A masked slot stays at about
+    ``NEG`` in every member, so it stays masked."""
+
+    def __init__(self, members: Sequence[VisitTransformer]) -> None:
+        super().__init__()
+        if not members:
+            raise ValueError("an ensemble needs at least one network")
+        if any(m.config != members[0].config for m in members):
+            raise ValueError("an ensemble's networks share one config")
+        self.members = nn.ModuleList(members)
+        self.config = members[0].config
+
+    def networks(self) -> list[VisitTransformer]:
+        return [cast(VisitTransformer, m) for m in self.members]
+
+    def forward(self, b: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.forward_all(b)[0]
+
+    def forward_all(
+        self, b: Batch
+    ) -> tuple[tuple[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, ...] | None]:
+        outs = [cast(VisitTransformer, m).forward_all(b) for m in self.members]
+
+        def mean(heads: list[torch.Tensor]) -> torch.Tensor:
+            return torch.stack([torch.log_softmax(x, -1) for x in heads]).mean(0)
+
+        events = [o[0] for o in outs]
+        action, pq, track = (mean([e[k] for e in events]) for k in range(3))
+        reaches = [o[1] for o in outs]
+        if any(r is None for r in reaches):
+            return (action, pq, track), None
+        first = cast(tuple[torch.Tensor, ...], reaches[0])
+        return (action, pq, track), tuple(
+            mean([cast(tuple[torch.Tensor, ...], r)[k] for r in reaches]) for k in range(len(first))
+        )
+
+
+VisitModel = VisitTransformer | VisitEnsemble
+
+
+def networks_of(model: nn.Module) -> list[VisitTransformer]:
+    """The trained networks inside ``model``: its members, or the network itself."""
+    if isinstance(model, VisitEnsemble):
+        return model.networks()
+    return [cast(VisitTransformer, model)]
+
+
 def visit_loss(model: VisitTransformer, batch: Batch) -> torch.Tensor:
     """The event heads' cross-entropies, plus the reach heads' (``reach_loss``) for a
     ``vision_items`` network."""
@@ -295,8 +347,8 @@ def visit_loss(model: VisitTransformer, batch: Batch) -> torch.Tensor:
 
 def predict_reach_probs(model: nn.Module, batch: Batch) -> tuple[Probs, tuple[NDArray[Any], ...] | None]:
     """Softmax probabilities of the event heads and, for a ``vision_items`` network, of
-    the reach heads (action, product, quantity, track). ``model`` is a ``VisitTransformer``
-    or its int8 copy."""
+    the reach heads (action, product, quantity, track). ``model`` is a ``VisitTransformer``,
+    a ``VisitEnsemble``, or an int8 copy of either."""
     with torch.inference_mode():
         events, reach = cast(VisitTransformer, model).forward_all(batch)
         probs = tuple(torch.softmax(x, -1).numpy() for x in events)

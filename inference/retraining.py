@@ -29,17 +29,17 @@ from inference.datasets import dataset_examples
 from inference.features import VisitFeatures, featurize
 from inference.features.labels import reviewed_reach_labels
 from inference.models import DatasetVersion, ExampleKind, ModelVersion
-from inference.network import VisitTransformer
+from inference.network import VisitModel
 from inference.recipe import Recipe
 from inference.scoring import TransformerScorer
 from inference.selectors import store_context, visit_payloads
 from inference.services import loaded_scorer
-from inference.training import simulated_dataset, train_network
+from inference.training import finetune, simulated_dataset
 
 
 @dataclass
 class Candidate:
-    model: VisitTransformer
+    model: VisitModel
     platt: PlattScaling
     parent: ModelVersion
     dataset: DatasetVersion
@@ -161,11 +161,11 @@ def candidate_train(
     labelled, receipts, counts = store_training_data(dataset, event_sources)
     base = simulated_dataset(plan.base_scenario, plan.base_visits, seed) if plan.base_visits else None
     features = labelled + (base.features if base is not None else [])
-    init = cast(VisitTransformer, loaded_scorer(parent).model)
+    init = cast(VisitModel, loaded_scorer(parent).model)
     model = init
     if features:
-        model = train_network(
-            features, epochs=plan.finetune_epochs, batch_size=plan.batch_size, lr=plan.finetune_lr, seed=seed, init=init
+        model = finetune(
+            features, init, epochs=plan.finetune_epochs, batch_size=plan.batch_size, lr=plan.finetune_lr, seed=seed
         )
     parent_platt = loaded_scorer(parent).platt
     platt = parent_platt

@@ -19,7 +19,16 @@ from torch import nn
 from inference.calibration import PlattScaling
 from inference.decode import VisitScore, baseline_probs, decode
 from inference.features import VisitFeatures
-from inference.network import NetConfig, Probs, VisitTransformer, collate, predict_reach_probs
+from inference.network import (
+    NetConfig,
+    Probs,
+    VisitEnsemble,
+    VisitModel,
+    VisitTransformer,
+    collate,
+    networks_of,
+    predict_reach_probs,
+)
 
 FEATURE_VERSION = 2
 # The reach tensors (``REACH_TOKEN``, ``REACH_PRODUCT``, ``REACH_TRACK``) and the product
@@ -97,17 +106,23 @@ def pick_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def model_to_bytes(model: VisitTransformer) -> bytes:
+def model_to_bytes(model: VisitModel) -> bytes:
+    """The weights and config as one file; an ensemble saves each member's weights
+    (``members``), one network its own (``state_dict``), as before ensembles existed."""
     buffer = io.BytesIO()
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    blob: dict[str, Any] = {"config": model.config.as_dict(), "feature_version": FEATURE_VERSION, "state_dict": state}
+    states = [{k: v.detach().cpu() for k, v in net.state_dict().items()} for net in networks_of(model)]
+    blob: dict[str, Any] = {"config": model.config.as_dict(), "feature_version": FEATURE_VERSION}
+    if isinstance(model, VisitEnsemble):
+        blob["members"] = states
+    else:
+        blob["state_dict"] = states[0]
     if model.config.vision_items:
         blob["reach_feature_version"] = REACH_FEATURE_VERSION
     torch.save(blob, buffer)
     return buffer.getvalue()
 
 
-def model_from_bytes(data: bytes) -> VisitTransformer:
+def model_from_bytes(data: bytes) -> VisitModel:
     blob: dict[str, Any] = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     if blob.get("feature_version") != FEATURE_VERSION:
         raise ValueError(
@@ -119,9 +134,12 @@ def model_from_bytes(data: bytes) -> VisitTransformer:
             f"Weights read reach features version {blob.get('reach_feature_version')}; "
             f"this code writes {REACH_FEATURE_VERSION}. Retrain with `manage.py train_model --vision-items`."
         )
-    model = VisitTransformer(config)
-    model.load_state_dict(blob["state_dict"])
-    return model.eval()
+    nets = []
+    for state in blob["members"] if "members" in blob else [blob["state_dict"]]:
+        net = VisitTransformer(config)
+        net.load_state_dict(state)
+        nets.append(net.eval())
+    return VisitEnsemble(nets).eval() if "members" in blob else nets[0]
 
 
 def quantize_int8(model: nn.Module) -> nn.Module:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -26,8 +27,8 @@ from inference.context import StoreContext, context_from_spec
 from inference.decode import VisitScore
 from inference.features import VisitFeatures, featurize
 from inference.metrics import receipt_metrics, true_receipt
-from inference.network import NetConfig, VisitTransformer, collate, visit_loss
-from inference.scoring import BaselineScorer, Scorer, TransformerScorer, pick_device
+from inference.network import NetConfig, VisitEnsemble, VisitModel, VisitTransformer, collate, networks_of, visit_loss
+from inference.scoring import BaselineScorer, Scorer, TransformerScorer, model_from_bytes, model_to_bytes, pick_device
 
 CALIBRATION_SEED_OFFSET = 1_000_003
 THRESHOLD_SEED_OFFSET = 2_000_006
@@ -134,6 +135,72 @@ def train_network(
     return model.cpu().eval()
 
 
+# What forked member processes read (set just before the fork, so nothing is copied).
+_member_visits: list[Sequence[VisitFeatures]] = []
+_member_progress: Any = None
+
+
+def _train_member(index: int, options: dict[str, Any]) -> bytes:
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // len(_member_visits)))
+    progress = _member_progress
+
+    def step(_: int, loss: float) -> None:
+        progress.put(loss)
+
+    return model_to_bytes(train_network(_member_visits[index], on_step=step, **options))
+
+
+def train_members(
+    visits: Sequence[Sequence[VisitFeatures]],
+    *,
+    seeds: Sequence[int],
+    config: NetConfig | None = None,
+    epochs: int = 8,
+    batch_size: int = 128,
+    lr: float = 2e-3,
+    on_step: Callable[[int, float], None] | None = None,
+) -> VisitEnsemble:
+    """An ensemble of ``len(visits)`` networks, member ``k`` trained on ``visits[k]`` from
+    initial weights drawn with ``seeds[k]``, each in its own process on an equal share of
+    the cores (a network this small keeps one core busy better than two). ``on_step``
+    hears every member's steps, counted together."""
+    global _member_visits, _member_progress
+    if len(visits) != len(seeds):
+        raise ValueError("one seed per member")
+    context = multiprocessing.get_context("fork")
+    _member_visits, _member_progress = list(visits), context.Queue()
+    options = {"config": config, "epochs": epochs, "batch_size": batch_size, "lr": lr}
+    try:
+        with ProcessPoolExecutor(len(visits), mp_context=context) as pool:
+            futures = [pool.submit(_train_member, k, {**options, "seed": seed}) for k, seed in enumerate(seeds)]
+            steps = 0
+            while True:
+                try:
+                    loss = _member_progress.get(timeout=0.2)
+                except queue.Empty:
+                    if all(f.done() for f in futures):
+                        break
+                    continue
+                steps += 1
+                if on_step is not None:
+                    on_step(steps, loss)
+            blobs = [f.result() for f in futures]
+    finally:
+        _member_visits, _member_progress = [], None
+    return VisitEnsemble([networks_of(model_from_bytes(blob))[0] for blob in blobs]).eval()
+
+
+def finetune(
+    features: Sequence[VisitFeatures], init: VisitModel, *, epochs: int, batch_size: int, lr: float, seed: int
+) -> VisitModel:
+    """A copy of ``init`` fine-tuned on ``features``: each member of an ensemble in turn."""
+    tuned = [
+        train_network(features, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed + k, init=net)
+        for k, net in enumerate(networks_of(init))
+    ]
+    return VisitEnsemble(tuned).eval() if isinstance(init, VisitEnsemble) else tuned[0]
+
+
 @dataclass
 class Calibrated:
     platt: PlattScaling
@@ -182,7 +249,7 @@ def evaluate(scorer: Scorer, data: Dataset, threshold: float) -> tuple[dict[str,
 
 @dataclass
 class TrainingResult:
-    model: VisitTransformer
+    model: VisitModel
     model_cal: Calibrated
     baseline_cal: Calibrated
     training_data: dict[str, Any]
@@ -202,9 +269,15 @@ def train_and_calibrate(
     batch_size: int = 128,
     lr: float = 2e-3,
     on_step: Callable[[int, float], None] | None = None,
+    members: int = 1,
 ) -> TrainingResult:
+    """Train on ``visits`` simulated visits of seed ``seed``; with ``members`` above one an
+    ensemble, member ``k`` trained on its own ``visits`` visits of seed ``seed + k``."""
+    if members < 1:
+        raise ValueError(f"members is a number of networks, 1 or more; got {members}")
     started = time.perf_counter()
     train = simulated_dataset(scenario, visits, seed)
+    extra = [simulated_dataset(scenario, visits, seed + k).features for k in range(1, members)]
     fit = simulated_dataset(scenario, max(calibration_visits // 2, 500), seed + CALIBRATION_SEED_OFFSET)
     held = simulated_dataset(scenario, calibration_visits, seed + THRESHOLD_SEED_OFFSET)
     losses: list[float] = []
@@ -214,9 +287,12 @@ def train_and_calibrate(
         if on_step is not None:
             on_step(i, loss)
 
-    model = train_network(
-        train.features, config=config, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, on_step=step
-    )
+    options: dict[str, Any] = {"config": config, "epochs": epochs, "batch_size": batch_size, "lr": lr, "on_step": step}
+    model: VisitModel
+    if members == 1:
+        model = train_network(train.features, seed=seed, **options)
+    else:
+        model = train_members([train.features, *extra], seeds=[seed + k for k in range(members)], **options)
     model_cal = calibrate(TransformerScorer(model), held, target=target, fit_data=fit)
     baseline_cal = calibrate(BaselineScorer(), held, target=target, fit_data=fit)
     missing = sum(int(f.meta.get("missing_product", 0)) for f in train.features)
@@ -234,6 +310,8 @@ def train_and_calibrate(
         "threshold_seed": seed + THRESHOLD_SEED_OFFSET,
         "threshold_visits": calibration_visits,
         "epochs": epochs,
+        "members": members,
+        "member_train_seeds": [seed + k for k in range(members)],
         "events": events,
         "events_without_candidate": missing,
         "reaches_without_candidate": reaches_missing,

@@ -20,6 +20,7 @@ from inference.calibration import NEVER
 from inference.datasets import dataset_examples, dataset_snapshot, visit_split
 from inference.evidence import Evidence, at_threshold, loosest_threshold
 from inference.models import DatasetVersion, ExampleKind, LabelledExample, ModelVersion, StoreModel
+from inference.network import networks_of
 from inference.recipe import recipe
 from inference.retraining import Candidate, candidate_train
 from inference.scoring import model_to_bytes
@@ -170,7 +171,10 @@ def _register(
                 "seed": seed,
                 **candidate.counts,
             },
-            metrics={"train_seconds": round(candidate.seconds, 1), "config": candidate.model.config.as_dict()},
+            metrics={
+                "train_seconds": round(candidate.seconds, 1),
+                "config": {**candidate.model.config.as_dict(), "members": len(networks_of(candidate.model))},
+            },
             calibration={"method": "logistic" if candidate.platt.w else "platt", **candidate.platt.as_dict()},
             target_accuracy=float(gate["target_accuracy"]),
             threshold=threshold if threshold <= 1.0 else NEVER,

@@ -35,7 +35,7 @@ def test_annotator_accepts_and_corrects_auto_labels_with_the_keyboard(  # noqa: 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
     settings.JWO_VISITS_SCORED_HOOKS = []  # tasks are made here, not routed
     quiet = open(os.devnull, "w")  # noqa: SIM115
-    call_command("train_model", visits=800, calibration_visits=300, epochs=4, d_model=32, layers=1,
+    call_command("train_model", visits=800, calibration_visits=300, epochs=4, d_model=32, layers=1, members=1,
                  name="e2e-annotation", activate=True, stdout=quiet, verbosity=0)
     call_command("simulate", scenario="default", visits=12, seed=21, quiet=True, stdout=quiet)
     call_command("render_catalogue", stdout=quiet)

@@ -34,7 +34,7 @@ def test_our_task_opens_in_label_studio_with_synced_views_and_auto_labels(  # no
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
     settings.JWO_VISITS_SCORED_HOOKS = []  # the task is made here, not routed
     quiet = open(os.devnull, "w")  # noqa: SIM115
-    call_command("train_model", visits=800, calibration_visits=300, epochs=4, d_model=32, layers=1,
+    call_command("train_model", visits=800, calibration_visits=300, epochs=4, d_model=32, layers=1, members=1,
                  name="e2e-labelstudio", activate=True, stdout=quiet, verbosity=0)
     call_command("simulate", scenario="default", visits=8, seed=33, quiet=True, stdout=quiet)
     visit = Visit.objects.annotate(n=Count("weight_events")).filter(n__gte=2).order_by("-n", "pk").first()

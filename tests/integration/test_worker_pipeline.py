@@ -121,6 +121,7 @@ def test_a_real_worker_scores_routes_and_renders(
         epochs=1,
         d_model=16,
         layers=1,
+        members=1,
         name="worker-tiny",
         activate=True,
         stdout=quiet,

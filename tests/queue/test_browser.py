@@ -138,7 +138,7 @@ def test_reviewer_corrects_a_routed_visit_with_the_keyboard(
     # blocking reads between browser steps, which is safe.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
     quiet = open(os.devnull, "w")  # noqa: SIM115
-    call_command("train_model", visits=800, calibration_visits=300, epochs=4, d_model=32, layers=1,
+    call_command("train_model", visits=800, calibration_visits=300, epochs=4, d_model=32, layers=1, members=1,
                  name="e2e-tiny", activate=True, stdout=quiet, verbosity=0)
     call_command("simulate", scenario="default", visits=8, seed=11, quiet=True, stdout=quiet)
     call_command("render_catalogue", stdout=quiet)

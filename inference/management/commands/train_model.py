@@ -7,7 +7,7 @@ import time
 from argparse import BooleanOptionalAction
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from inference.recipe import PRESETS, recipe
@@ -40,6 +40,12 @@ class Command(BaseCommand):
         parser.add_argument("--lr", type=float, default=None)
         parser.add_argument("--d-model", type=int, default=None)
         parser.add_argument("--layers", type=int, default=None)
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=None,
+            help="Networks trained apart, each on its own visits, and averaged (default: the preset's).",
+        )
         parser.add_argument("--target", type=float, default=None, help="Target accuracy of auto-issued receipts.")
         parser.add_argument(
             "--vision-items",
@@ -64,7 +70,10 @@ class Command(BaseCommand):
             layers=o["layers"],
             target=o["target"],
             vision_items=o["vision_items"],
+            members=o["members"],
         )
+        if plan.members < 1:
+            raise CommandError(f"--members is a number of networks, 1 or more; got {plan.members}.")
         o.update(
             visits=plan.visits,
             calibration_visits=plan.calibration_visits,
@@ -78,14 +87,21 @@ class Command(BaseCommand):
         def on_step(step: int, loss: float) -> None:
             if not bars:  # opened at the first step so the simulation's wait does not show as 0%
                 bars.append(
-                    tqdm(total=steps_per_epoch * o["epochs"], desc="training", unit="step", disable=o["verbosity"] < 1)
+                    tqdm(
+                        total=steps_per_epoch * o["epochs"] * plan.members,
+                        desc="training" if plan.members == 1 else f"training {plan.members} networks",
+                        unit="step",
+                        disable=o["verbosity"] < 1,
+                    )
                 )
             bar = bars[0]
             bar.update(1)
-            bar.set_postfix(loss=f"{loss:.4f}", epoch=f"{(step - 1) // steps_per_epoch + 1}/{o['epochs']}")
+            epoch = (step - 1) // (steps_per_epoch * plan.members) + 1
+            bar.set_postfix(loss=f"{loss:.4f}", epoch=f"{epoch}/{o['epochs']}")
 
+        trained = f"{plan.members} x {o['visits']}" if plan.members > 1 else str(o["visits"])
         self.stdout.write(
-            f"Simulating {o['visits']} training, {o['calibration_visits'] // 2} calibration and "
+            f"Simulating {trained} training, {o['calibration_visits'] // 2} calibration and "
             f"{o['calibration_visits']} threshold visits of {o['scenario']!r}"
         )
         result = train_and_calibrate(
@@ -99,6 +115,7 @@ class Command(BaseCommand):
             batch_size=plan.batch_size,
             lr=plan.lr,
             on_step=on_step,
+            members=plan.members,
         )
         for bar in bars:
             bar.close()
