@@ -13,6 +13,7 @@ import os
 import queue
 import random
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -137,17 +138,21 @@ def train_network(
 
 # What forked member processes read (set just before the fork, so nothing is copied).
 _member_visits: list[Sequence[VisitFeatures]] = []
-_member_progress: Any = None
 
 
-def _train_member(index: int, options: dict[str, Any]) -> bytes:
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // len(_member_visits)))
-    progress = _member_progress
-
-    def step(_: int, loss: float) -> None:
-        progress.put(loss)
-
-    return model_to_bytes(train_network(_member_visits[index], on_step=step, **options))
+def _train_member(index: int, options: dict[str, Any], messages: Any) -> None:
+    """A member's process: one thread (a parent that ran torch on several threads leaves
+    OpenMP unusable on more than one after a fork), every step's loss on ``messages``,
+    then ``("done", index, weights or None, error)``."""
+    torch.set_num_threads(1)
+    weights, error = None, ""
+    try:
+        model = train_network(_member_visits[index], on_step=lambda _, loss: messages.put(("step", loss)), **options)
+        weights = model_to_bytes(model)
+    except BaseException:  # reported to the parent, which raises it
+        error = traceback.format_exc()
+    finally:
+        messages.put(("done", index, weights, error))
 
 
 def train_members(
@@ -161,33 +166,55 @@ def train_members(
     on_step: Callable[[int, float], None] | None = None,
 ) -> VisitEnsemble:
     """An ensemble of ``len(visits)`` networks, member ``k`` trained on ``visits[k]`` from
-    initial weights drawn with ``seeds[k]``, each in its own process on an equal share of
-    the cores (a network this small keeps one core busy better than two). ``on_step``
-    hears every member's steps, counted together."""
-    global _member_visits, _member_progress
+    initial weights drawn with ``seeds[k]``, each in its own process on one core (a
+    network this small keeps one core busy better than two). ``on_step`` hears every
+    member's steps, counted together. A member that fails or dies stops the others and
+    raises at once."""
+    global _member_visits
     if len(visits) != len(seeds):
         raise ValueError("one seed per member")
     context = multiprocessing.get_context("fork")
-    _member_visits, _member_progress = list(visits), context.Queue()
+    messages = context.Queue()
     options = {"config": config, "epochs": epochs, "batch_size": batch_size, "lr": lr}
+    _member_visits = list(visits)
     try:
-        with ProcessPoolExecutor(len(visits), mp_context=context) as pool:
-            futures = [pool.submit(_train_member, k, {**options, "seed": seed}) for k, seed in enumerate(seeds)]
-            steps = 0
-            while True:
-                try:
-                    loss = _member_progress.get(timeout=0.2)
-                except queue.Empty:
-                    if all(f.done() for f in futures):
-                        break
-                    continue
+        workers = [
+            context.Process(target=_train_member, args=(k, {**options, "seed": seed}, messages), daemon=True)
+            for k, seed in enumerate(seeds)
+        ]
+        for worker in workers:
+            worker.start()
+    finally:
+        _member_visits = []  # the children have their copy
+    weights: dict[int, bytes] = {}
+    steps = 0
+    try:
+        while len(weights) < len(workers):
+            try:
+                message = messages.get(timeout=1.0)
+            except queue.Empty:
+                message = None
+            if message is None:
+                dead = [k for k, w in enumerate(workers) if k not in weights and not w.is_alive()]
+                if dead and messages.empty():
+                    raise RuntimeError(f"member {dead[0]} stopped without a result (exit {workers[dead[0]].exitcode})")
+                continue
+            if message[0] == "step":
                 steps += 1
                 if on_step is not None:
-                    on_step(steps, loss)
-            blobs = [f.result() for f in futures]
+                    on_step(steps, message[1])
+                continue
+            _, index, blob, error = message
+            if blob is None:
+                raise RuntimeError(f"member {index} failed: {error}")
+            weights[index] = blob
     finally:
-        _member_visits, _member_progress = [], None
-    return VisitEnsemble([networks_of(model_from_bytes(blob))[0] for blob in blobs]).eval()
+        for worker in workers:
+            if worker.is_alive() and len(weights) < len(workers):
+                worker.terminate()
+            worker.join()
+        messages.close()
+    return VisitEnsemble([networks_of(model_from_bytes(weights[k]))[0] for k in range(len(workers))]).eval()
 
 
 def finetune(
@@ -295,11 +322,12 @@ def train_and_calibrate(
         model = train_members([train.features, *extra], seeds=[seed + k for k in range(members)], **options)
     model_cal = calibrate(TransformerScorer(model), held, target=target, fit_data=fit)
     baseline_cal = calibrate(BaselineScorer(), held, target=target, fit_data=fit)
-    missing = sum(int(f.meta.get("missing_product", 0)) for f in train.features)
+    trained = [f for features in (train.features, *extra) for f in features]  # every member's visits
+    missing = sum(int(f.meta.get("missing_product", 0)) for f in trained)
     # Labelled reaches whose true product none of the reach's candidates hold: the product
     # head cannot learn them, as it cannot learn events without a candidate.
-    reaches_missing = sum(f.reach_missing_product for f in train.features)
-    events = sum(len(f.events) for f in train.features)
+    reaches_missing = sum(f.reach_missing_product for f in trained)
+    events = sum(len(f.events) for f in trained)
     training_data = {
         "source": "simulator",
         "scenario": scenario,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
+import signal
 from typing import Any
 
 import numpy as np
@@ -100,6 +102,38 @@ def test_an_ensemble_needs_members_of_one_config(ctx: StoreContext) -> None:
         VisitEnsemble([VisitTransformer(TINY), VisitTransformer(REACH_TINY)])
     with pytest.raises(ValueError, match="one seed per member"):
         train_members([[], []], seeds=[1])
+
+
+@pytest.fixture
+def no_hang() -> Any:
+    """Fail instead of hanging: a stuck member process would otherwise stall the suite."""
+
+    def stop(*_: Any) -> None:
+        raise TimeoutError("train_members did not return")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_failing_member_raises_at_once(ctx: StoreContext, no_hang: None) -> None:
+    good, _ = hand_dataset(ctx, 30, seed=16)
+    with pytest.raises(RuntimeError, match="member 1 failed"):
+        train_members([good.features, [None] * 4], seeds=[1, 2], config=TINY, epochs=50, batch_size=8)  # type: ignore[list-item]
+
+
+def test_an_error_in_the_parent_stops_the_members(ctx: StoreContext, no_hang: None) -> None:
+    good, _ = hand_dataset(ctx, 30, seed=17)
+
+    def broken(step: int, loss: float) -> None:
+        if step == 3:
+            raise BrokenPipeError("the progress bar's terminal went away")
+
+    with pytest.raises(BrokenPipeError):
+        train_members([good.features, good.features], seeds=[1, 2], config=TINY, epochs=200, batch_size=8, on_step=broken)
+    assert not [c for c in multiprocessing.active_children() if c.is_alive()]
 
 
 def test_finetuning_an_ensemble_tunes_each_member_and_leaves_the_parent(
