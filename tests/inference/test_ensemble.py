@@ -132,7 +132,9 @@ def test_an_error_in_the_parent_stops_the_members(ctx: StoreContext, no_hang: No
             raise BrokenPipeError("the progress bar's terminal went away")
 
     with pytest.raises(BrokenPipeError):
-        train_members([good.features, good.features], seeds=[1, 2], config=TINY, epochs=200, batch_size=8, on_step=broken)
+        train_members(
+            [good.features, good.features], seeds=[1, 2], config=TINY, epochs=200, batch_size=8, on_step=broken
+        )
     assert not [c for c in multiprocessing.active_children() if c.is_alive()]
 
 
