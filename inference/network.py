@@ -315,13 +315,10 @@ class VisitEnsemble(nn.Module):
 
         events = [o[0] for o in outs]
         action, pq, track = (mean([e[k] for e in events]) for k in range(3))
-        reaches = [o[1] for o in outs]
-        if any(r is None for r in reaches):
+        reaches = [o[1] for o in outs if o[1] is not None]  # members share a config: all or none
+        if not reaches:
             return (action, pq, track), None
-        first = cast(tuple[torch.Tensor, ...], reaches[0])
-        return (action, pq, track), tuple(
-            mean([cast(tuple[torch.Tensor, ...], r)[k] for r in reaches]) for k in range(len(first))
-        )
+        return (action, pq, track), tuple(mean([r[k] for r in reaches]) for k in range(len(reaches[0])))
 
 
 VisitModel = VisitTransformer | VisitEnsemble
@@ -332,6 +329,12 @@ def networks_of(model: nn.Module) -> list[VisitTransformer]:
     if isinstance(model, VisitEnsemble):
         return model.networks()
     return [cast(VisitTransformer, model)]
+
+
+def config_record(model: VisitModel) -> dict[str, Any]:
+    """What a model version's metrics record of its shape: the networks' config and how
+    many networks answer together."""
+    return {**model.config.as_dict(), "members": len(networks_of(model))}
 
 
 def visit_loss(model: VisitTransformer, batch: Batch) -> torch.Tensor:

@@ -16,7 +16,7 @@ from inference.assignments import vision_entries
 from inference.calibration import NEVER, PlattScaling, choose_threshold, holdout_arrays
 from inference.features import featurize
 from inference.models import ModelStatus, ModelVersion, Prediction
-from inference.network import networks_of
+from inference.network import config_record
 from inference.scoring import BaselineScorer, Scorer, TransformerScorer, model_from_bytes, model_to_bytes
 from inference.selectors import model_for_store, store_context, visit_payloads
 from inference.training import TrainingResult
@@ -52,7 +52,7 @@ def model_register(
         "baseline_holdout": result.baseline_cal.metrics,
         "train_seconds": round(result.seconds, 1),
         "final_loss": round(result.final_loss, 5),
-        "config": {**result.model.config.as_dict(), "members": len(networks_of(result.model))},
+        "config": config_record(result.model),
     }
     version = ModelVersion(
         name=name,

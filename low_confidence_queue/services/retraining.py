@@ -20,7 +20,7 @@ from inference.calibration import NEVER
 from inference.datasets import dataset_examples, dataset_snapshot, visit_split
 from inference.evidence import Evidence, at_threshold, loosest_threshold
 from inference.models import DatasetVersion, ExampleKind, LabelledExample, ModelVersion, StoreModel
-from inference.network import networks_of
+from inference.network import config_record
 from inference.recipe import recipe
 from inference.retraining import Candidate, candidate_train
 from inference.scoring import model_to_bytes
@@ -173,7 +173,7 @@ def _register(
             },
             metrics={
                 "train_seconds": round(candidate.seconds, 1),
-                "config": {**candidate.model.config.as_dict(), "members": len(networks_of(candidate.model))},
+                "config": config_record(candidate.model),
             },
             calibration={"method": "logistic" if candidate.platt.w else "platt", **candidate.platt.as_dict()},
             target_accuracy=float(gate["target_accuracy"]),
