@@ -1,7 +1,8 @@
 """Training, calibrating and evaluating the model on simulated visits (no database).
 
 Seeds: a run with ``--seed S`` trains on ``simulate_visits(scenario, n, S)``, fits the
-calibrator on ``simulate_visits(scenario, m // 2, S + CALIBRATION_SEED_OFFSET)`` and chooses
+calibrator on ``simulate_visits(scenario, f, S + CALIBRATION_SEED_OFFSET)`` (``f``: the
+recipe's fit visits, by default ``m // 2``) and chooses
 the threshold on ``simulate_visits(scenario, m, S + THRESHOLD_SEED_OFFSET)``, so no two
 steps share visits and the threshold's margin is measured on visits nothing was fitted to.
 """
@@ -284,6 +285,13 @@ class TrainingResult:
     final_loss: float
 
 
+def calibrator_fit_visits(threshold_visits: int, fit_visits: int | None = None) -> int:
+    """Visits the calibrator is fitted on: ``fit_visits`` when given, else half the
+    threshold visits (at least 500). A few thousand fit its handful of weights; the
+    threshold's margin is what needs many visits."""
+    return fit_visits if fit_visits else max(threshold_visits // 2, 500)
+
+
 def train_and_calibrate(
     *,
     scenario: str,
@@ -297,6 +305,7 @@ def train_and_calibrate(
     lr: float = 2e-3,
     on_step: Callable[[int, float], None] | None = None,
     members: int = 1,
+    fit_visits: int | None = None,
 ) -> TrainingResult:
     """Train on ``visits`` simulated visits of seed ``seed``; with ``members`` above one an
     ensemble, member ``k`` trained on its own ``visits`` visits of seed ``seed + k``."""
@@ -305,7 +314,8 @@ def train_and_calibrate(
     started = time.perf_counter()
     train = simulated_dataset(scenario, visits, seed)
     extra = [simulated_dataset(scenario, visits, seed + k).features for k in range(1, members)]
-    fit = simulated_dataset(scenario, max(calibration_visits // 2, 500), seed + CALIBRATION_SEED_OFFSET)
+    fit_n = calibrator_fit_visits(calibration_visits, fit_visits)
+    fit = simulated_dataset(scenario, fit_n, seed + CALIBRATION_SEED_OFFSET)
     held = simulated_dataset(scenario, calibration_visits, seed + THRESHOLD_SEED_OFFSET)
     losses: list[float] = []
 
@@ -334,7 +344,7 @@ def train_and_calibrate(
         "train_seed": seed,
         "train_visits": visits,
         "calibration_seed": seed + CALIBRATION_SEED_OFFSET,
-        "calibration_visits": max(calibration_visits // 2, 500),
+        "calibration_visits": fit_n,
         "threshold_seed": seed + THRESHOLD_SEED_OFFSET,
         "threshold_visits": calibration_visits,
         "epochs": epochs,

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from inference.recipe import PRESETS, recipe
 from inference.services import model_promote, model_register
-from inference.training import train_and_calibrate
+from inference.training import calibrator_fit_visits, train_and_calibrate
 
 
 class Command(BaseCommand):
@@ -30,10 +30,16 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help=(
-                "Held-out visits for the threshold (seed + 2000006); half as many fit the calibrator (seed + 1000003). "
-                "More visits give a tighter finite-sample margin, so more receipts are auto-issued at the same "
-                "guaranteed accuracy"
+                "Held-out visits for the threshold (seed + 2000006), default: the preset's. More visits give a "
+                "tighter finite-sample margin, so more receipts are auto-issued at the same guaranteed accuracy"
             ),
+        )
+        parser.add_argument(
+            "--fit-visits",
+            type=int,
+            default=None,
+            help="Held-out visits that fit the calibrator (seed + 1000003); default: the preset's, or half the "
+            "threshold visits.",
         )
         parser.add_argument("--epochs", type=int, default=None)
         parser.add_argument("--batch-size", type=int, default=None)
@@ -63,6 +69,7 @@ class Command(BaseCommand):
         plan = recipe(o["preset"]).with_overrides(
             visits=o["visits"],
             calibration_visits=o["calibration_visits"],
+            fit_visits=o["fit_visits"],
             epochs=o["epochs"],
             batch_size=o["batch_size"],
             lr=o["lr"],
@@ -74,6 +81,9 @@ class Command(BaseCommand):
         )
         if plan.members < 1:
             raise CommandError(f"--members is a number of networks, 1 or more; got {plan.members}.")
+        for flag, count in (("--calibration-visits", plan.calibration_visits), ("--fit-visits", plan.fit_visits)):
+            if count is not None and count < 1:
+                raise CommandError(f"{flag} is a number of visits, 1 or more; got {count}.")
         o.update(
             visits=plan.visits,
             calibration_visits=plan.calibration_visits,
@@ -101,7 +111,8 @@ class Command(BaseCommand):
 
         trained = f"{plan.members} x {o['visits']}" if plan.members > 1 else str(o["visits"])
         self.stdout.write(
-            f"Simulating {trained} training, {o['calibration_visits'] // 2} calibration and "
+            f"Simulating {trained} training, {calibrator_fit_visits(plan.calibration_visits, plan.fit_visits)} "
+            f"calibration and "
             f"{o['calibration_visits']} threshold visits of {o['scenario']!r}"
         )
         result = train_and_calibrate(
@@ -109,6 +120,7 @@ class Command(BaseCommand):
             visits=o["visits"],
             seed=o["seed"],
             calibration_visits=o["calibration_visits"],
+            fit_visits=plan.fit_visits,
             epochs=o["epochs"],
             target=o["target"],
             config=plan.net,
