@@ -21,10 +21,11 @@ def test_the_calibrator_fits_on_half_the_threshold_visits_unless_told() -> None:
     assert calibrator_fit_visits(90000, 15000) == 15000
 
 
-def test_the_measured_recipe_spends_its_held_out_visits_on_the_threshold() -> None:
+def test_the_measured_recipe_fits_on_15000_and_sets_the_threshold_on_30000() -> None:
     measured = recipe("measured")
-    assert (measured.fit_visits, measured.calibration_visits) == (15000, 90000)
-    assert recipe("demo").fit_visits is None  # half of its threshold visits, as before
+    assert calibrator_fit_visits(measured.calibration_visits, measured.fit_visits) == 15000
+    assert measured.calibration_visits == 30000
+    assert recipe("measured").with_overrides(fit_visits=4000).fit_visits == 4000
 
 
 @pytest.mark.django_db
