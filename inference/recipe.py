@@ -65,13 +65,7 @@ class Recipe:
 
 PRESETS: dict[str, Recipe] = {
     "measured": Recipe(
-        name="measured",
-        visits=48000,
-        calibration_visits=30000,
-        epochs=24,
-        layers=3,
-        vision_items=True,
-        members=2,
+        name="measured", visits=48000, calibration_visits=30000, epochs=24, layers=3, vision_items=True, members=2
     ),
     "demo": Recipe(
         name="demo",

@@ -110,9 +110,9 @@ class Command(BaseCommand):
             bar.set_postfix(loss=f"{loss:.4f}", epoch=f"{epoch}/{o['epochs']}")
 
         trained = f"{plan.members} x {o['visits']}" if plan.members > 1 else str(o["visits"])
+        fit = calibrator_fit_visits(plan.calibration_visits, plan.fit_visits)
         self.stdout.write(
-            f"Simulating {trained} training, {calibrator_fit_visits(plan.calibration_visits, plan.fit_visits)} "
-            f"calibration and "
+            f"Simulating {trained} training, {fit} calibration and "
             f"{o['calibration_visits']} threshold visits of {o['scenario']!r}"
         )
         result = train_and_calibrate(
