@@ -176,8 +176,9 @@ def look_alike_floor(
     rng = np.random.default_rng([GENIE_STREAM, seed])
     sure = np.ones(visits)
     wrong = np.zeros(visits, dtype=bool)
+    digest = int(scenario.fingerprint, 16)
     for i in range(visits):
-        plan = visit_plan(scenario, seed=seed, index=i)
+        plan = visit_plan(scenario, seed=seed, index=i, digest=digest)
         group = {p.track_id for p in plan.group}
         for act in plan.interactions:
             if act.action != "pick" or act.track_id not in group:

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from jwo_review.simulator.generate import simulate_visit, simulate_visits
+from jwo_review.simulator.generate import simulate_visit, simulate_visits, visit_plan
 from jwo_review.simulator.report import RunReport
 from jwo_review.simulator.scenario import HARD_CASES, Scenario, load_scenario
 from jwo_review.store.api.ingest_serializers import VisitInSerializer
@@ -33,6 +33,15 @@ def test_another_seed_gives_other_visits(default_scenario: Scenario) -> None:
 def test_a_visit_does_not_depend_on_where_the_run_starts(default_scenario: Scenario) -> None:
     run = _dump(list(simulate_visits(default_scenario, 8, seed=3)))
     assert _dump(list(simulate_visits(default_scenario, 3, seed=3, start=5))) == run[5:8]
+
+
+def test_a_run_hashes_the_scenario_once_and_draws_what_one_visit_alone_draws(default_scenario: Scenario) -> None:
+    run = _dump(list(simulate_visits(default_scenario, 4, seed=9)))
+    alone = [simulate_visit(default_scenario, seed=9, index=i) for i in range(4)]
+    assert run == _dump(alone)
+    digest = int(default_scenario.fingerprint, 16)
+    plans = [visit_plan(default_scenario, seed=9, index=i, digest=digest) for i in range(4)]
+    assert [[a.truth() for a in p.interactions] for p in plans] == [v.truth["interactions"] for v in alone]
 
 
 @pytest.mark.slow
