@@ -16,6 +16,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+# Grams below which a decaying vibration is dropped: a plate reads at least its 250 g
+# tray, whose unit in the last place (float64) is about 6e-14 g.
+TAIL_G = 1e-20
+
 
 @dataclass
 class PlateSignal:
@@ -47,6 +51,14 @@ class PlateBoard:
             self.signals[code] = PlateSignal(base_g=base_g, noise_g=noise_g, drift_g_per_s=drift_g_per_s)
         return self.signals[code]
 
+    @staticmethod
+    def _window(t: NDArray[Any], start: float, end: float) -> tuple[int, int]:
+        """Sample indexes ``a:b`` that hold every sample in ``[start, end]``, with two
+        to spare on each side."""
+        a = int(np.searchsorted(t, start)) - 2
+        b = int(np.searchsorted(t, end, side="right")) + 2
+        return max(a, 0), min(max(b, 0), len(t))
+
     def synthesise(self, rng: np.random.Generator) -> dict[str, NDArray[Any]]:
         """One float32 array per plate, sample i at t = i / hz. Plates in sorted order so
         the random draws, and so the bytes, depend only on the seed."""
@@ -59,21 +71,32 @@ class PlateBoard:
             x += rng.normal(0.0, s.noise_g, n)
             # Drift: a slow linear creep plus a random walk too slow to look like an event.
             x += s.drift_g_per_s * t + np.cumsum(rng.normal(0.0, 0.004, n))
+            # Each happening is computed on the samples it changes: outside them it adds
+            # exactly 0, or (a step) exactly its delta, or less than half a unit in the
+            # last place of a reading (a press's sin(pi)**2, a vibration decayed past
+            # TAIL_G), so the readings are the same bits as over the whole stream.
             for t0, delta, ramp in s.steps:
                 ramp = max(ramp, 1.0 / self.hz)
-                x += delta * np.clip((t - t0) / ramp, 0.0, 1.0)
+                a, b = self._window(t, t0, t0 + ramp)
+                x[a:b] += delta * np.clip((t[a:b] - t0) / ramp, 0.0, 1.0)
+                x[b:] += delta
             for t0, t1, peak in s.presses:
                 if t1 <= t0:
                     continue
-                phase = np.clip((t - t0) / (t1 - t0), 0.0, 1.0)
-                x += peak * np.sin(np.pi * phase) ** 2 * (1.0 + 0.3 * np.sin(2 * np.pi * 3.0 * (t - t0)))
+                a, b = self._window(t, t0, t1)
+                tw = t[a:b]
+                phase = np.clip((tw - t0) / (t1 - t0), 0.0, 1.0)
+                x[a:b] += peak * np.sin(np.pi * phase) ** 2 * (1.0 + 0.3 * np.sin(2 * np.pi * 3.0 * (tw - t0)))
             for t0, amp, freq, decay in s.vibrations:
-                dt = t - t0
+                a, b = self._window(t, t0, t0 + decay * np.log(max(abs(amp), TAIL_G) / TAIL_G))
+                dt = t[a:b] - t0
                 live = dt >= 0
-                x[live] += amp * np.exp(-dt[live] / decay) * np.sin(2 * np.pi * freq * dt[live])
+                x[a:b][live] += amp * np.exp(-dt[live] / decay) * np.sin(2 * np.pi * freq * dt[live])
             for t0, t1, pressure, sway, sway_hz in s.leans:
-                inside = (t >= t0) & (t <= t1)
-                edge = np.clip(np.minimum(t - t0, t1 - t) / 0.25, 0.0, 1.0)
-                x[inside] += (pressure + sway * np.sin(2 * np.pi * sway_hz * (t[inside] - t0))) * edge[inside]
+                a, b = self._window(t, t0, t1)
+                tw = t[a:b]
+                inside = (tw >= t0) & (tw <= t1)
+                edge = np.clip(np.minimum(tw - t0, t1 - tw) / 0.25, 0.0, 1.0)
+                x[a:b][inside] += (pressure + sway * np.sin(2 * np.pi * sway_hz * (tw[inside] - t0))) * edge[inside]
             out[code] = x.astype("<f4")
         return out
