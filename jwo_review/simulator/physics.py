@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-# Grams below which a decaying vibration is dropped: a plate reads at least its 250 g
-# tray, whose unit in the last place (float64) is about 6e-14 g.
-TAIL_G = 1e-20
+# Grams below which a decaying vibration is dropped: less than half a unit in the last
+# place (float64) of any reading further than 1e-12 g from zero.
+TAIL_G = 1e-30
 
 
 @dataclass
@@ -72,9 +72,11 @@ class PlateBoard:
             # Drift: a slow linear creep plus a random walk too slow to look like an event.
             x += s.drift_g_per_s * t + np.cumsum(rng.normal(0.0, 0.004, n))
             # Each happening is computed on the samples it changes: outside them it adds
-            # exactly 0, or (a step) exactly its delta, or less than half a unit in the
-            # last place of a reading (a press's sin(pi)**2, a vibration decayed past
-            # TAIL_G), so the readings are the same bits as over the whole stream.
+            # exactly 0, or (a step) exactly its delta, or (a press under 5 kg, whose
+            # sin(pi)**2 lingers after it; a vibration decayed past TAIL_G) less than half
+            # a unit in the last place of any reading further than 1e-12 g from zero, so
+            # the readings are the same bits as over the whole stream. Happenings are
+            # finite (scenarios refuse NaN and infinities).
             for t0, delta, ramp in s.steps:
                 ramp = max(ramp, 1.0 / self.hz)
                 a, b = self._window(t, t0, t0 + ramp)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,6 +213,8 @@ def _require(data: dict[str, Any], key: str, kind: type | tuple[type, ...], wher
 def _number(value: Any, where: str, low: float | None = None, high: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(where, f"must be a number, got {value!r}.")
+    if not math.isfinite(value):
+        raise ScenarioError(where, f"must be a finite number, got {value!r}.")
     if low is not None and value < low or high is not None and value > high:
         raise ScenarioError(where, f"must be between {low} and {high}, got {value!r}.")
     return float(value)

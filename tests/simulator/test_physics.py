@@ -48,7 +48,9 @@ def _board() -> PlateBoard:
     edge.steps += [(-1.0, -88.0, 0.4), (0.0, 107.0, 0.3), (12.3456, -303.0, 0.0), (29.9, 50.0, 0.5), (31.0, 9.0, 0.2)]
     edge.presses += [(-0.2, 0.3, 40.0), (12.2, 12.9, 120.0), (29.8, 30.4, 35.0), (5.0, 5.0, 10.0)]
     edge.vibrations += [(-0.5, 8.0, 9.0, 0.3), (12.35, 25.0, 11.0, 0.15), (29.99, 3.0, 7.0, 2.0), (8.0, 0.0, 5.0, 0.2)]
+    edge.vibrations.append((20.0, -14.0, 8.0, 0.25))  # a negative amplitude
     edge.leans += [(-1.0, 0.5, 300.0, 20.0, 0.7), (14.0, 19.5, 800.0, 60.0, 1.3), (29.0, 33.0, 100.0, 5.0, 0.4)]
+    edge.leans.append((22.0, 21.0, 200.0, 10.0, 0.5))  # ends before it starts: nothing
     board.plate("B-2", base_g=1400.0, noise_g=2.0, drift_g_per_s=-0.02).vibrations.append((3.0, 60.0, 12.0, 4.0))
     board.signals["C-3"] = PlateSignal(base_g=600.0, noise_g=1.0, drift_g_per_s=0.0)
     return board

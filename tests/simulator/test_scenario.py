@@ -67,6 +67,8 @@ def _set(doc: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
         ("default", ["vision"], {"shared_confusion": "most"}, "vision.shared_confusion"),
         ("default", ["vision"], {"shared_confusions": 0.8}, "vision.shared_confusions"),
         ("new_format", ["store", "products", 2, "unit_weight_g"], -5, "store.products[2].unit_weight_g"),
+        ("new_format", ["store", "products", 2, "unit_weight_g"], float("nan"), "store.products[2].unit_weight_g"),
+        ("default", ["vision"], {"miss_rate": float("inf")}, "vision.miss_rate"),
         ("new_format", ["store", "products", 0, "plates"], ["S99P1"], "store.products[0].plates[0]"),
         ("new_format", ["store", "fixtures", 1, "plates_per_shelf"], "ten", "store.fixtures[1].plates_per_shelf"),
     ],
