@@ -292,6 +292,14 @@ def calibrator_fit_visits(threshold_visits: int, fit_visits: int | None = None) 
     return fit_visits if fit_visits else max(threshold_visits // 2, 500)
 
 
+def training_platform() -> dict[str, str]:
+    """What a version's training ran on, beyond its seeds: training repeats bit for bit
+    on the same torch and the same vector kernels, and not across them (torch picks
+    AVX-512 or AVX2 kernels by the processor, and they round differently; after
+    thousands of steps the networks differ)."""
+    return {"torch": torch.__version__, "cpu_kernels": torch.backends.cpu.get_cpu_capability()}
+
+
 def train_and_calibrate(
     *,
     scenario: str,
@@ -353,6 +361,7 @@ def train_and_calibrate(
         "events": events,
         "events_without_candidate": missing,
         "reaches_without_candidate": reaches_missing,
+        **training_platform(),
     }
     return TrainingResult(
         model=model,

@@ -26,6 +26,7 @@ from inference.retraining import Candidate, candidate_train
 from inference.scoring import model_to_bytes
 from inference.selectors import active_model, model_for_store
 from inference.services import visits_predict, visits_predict_with
+from inference.training import training_platform
 from jwo_review.errors import Conflict
 from jwo_review.store.models import Store
 from jwo_review.store.services.audit import audit_record
@@ -170,6 +171,7 @@ def _register(
                 "recipe": plan_name,
                 "seed": seed,
                 **candidate.counts,
+                **training_platform(),
             },
             metrics={
                 "train_seconds": round(candidate.seconds, 1),

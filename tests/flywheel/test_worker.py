@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
@@ -70,6 +71,7 @@ def test_a_real_worker_runs_the_triggered_retraining_end_to_end(
     assert version.parent is not None and version.parent.name == "worker-parent"
     assert set(version.gate["checks"]) == {"reviews_no_worse", "bound_meets_target", "no_slice_regression"}
     assert version.training_data["recipe"] == "test" and version.weights
+    assert version.training_data["cpu_kernels"] == torch.backends.cpu.get_cpu_capability()
 
 
 @pytest.mark.slow

@@ -160,6 +160,9 @@ def test_train_model_registers_an_ensemble_that_scores(media: Any) -> None:
     version = ModelVersion.objects.get(name="pair")
     assert version.training_data["members"] == 2
     assert version.training_data["member_train_seeds"] == [1, 2]
+    # What a bit-for-bit retrain needs beside the seeds: the same torch and vector kernels.
+    assert version.training_data["torch"] == torch.__version__
+    assert version.training_data["cpu_kernels"] == torch.backends.cpu.get_cpu_capability()
     assert version.metrics["config"]["members"] == 2
     assert "Simulating 2 x 240 training" in out.getvalue()
     scorer = loaded_scorer(version)
