@@ -69,6 +69,15 @@ def test_annotator_accepts_and_corrects_auto_labels_with_the_keyboard(  # noqa: 
         page.wait_for_function("() => document.querySelector('#clips video').currentTime > 0.3", timeout=15000)
         page.keyboard.press("Space")
         page.screenshot(path=str(SCREENS / "annotation_workspace.png"))
+        # The editor stays inside its card: the product's picture is a thumbnail, not the
+        # catalogue image at full size spilling over the clips.
+        card_right, editor_right, widest_picture = page.evaluate(
+            "() => [document.querySelector('.ws-receipt').getBoundingClientRect().right,"
+            " Math.max(...[...document.querySelectorAll('.editor *')].map(e => e.getBoundingClientRect().right)),"
+            " Math.max(0, ...[...document.querySelectorAll('#product img')]"
+            ".map(e => e.getBoundingClientRect().width))]")
+        assert editor_right <= card_right
+        assert widest_picture <= 48
 
         # Accept the first two auto-labels, then correct the third one's product.
         page.keyboard.press("Enter")
