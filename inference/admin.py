@@ -19,7 +19,7 @@ class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
         "status",
         "parent",
         "dataset_version",
-        "threshold",
+        "threshold_shown",
         "target_accuracy",
         "created_at",
         "activated_at",
@@ -43,6 +43,10 @@ class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
         "retired_at",
     ]
     actions = ["promote", "rollback"]
+
+    @admin.display(description="threshold", ordering="threshold")
+    def threshold_shown(self, obj: ModelVersion) -> str:
+        return f"{obj.threshold:.6f}"
 
     @admin.action(description="Promote the selected version to active")
     def promote(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
@@ -68,7 +72,7 @@ class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
 
 @admin.register(Prediction)
 class PredictionAdmin(admin.ModelAdmin[Prediction]):
-    list_display = ["visit", "model_version", "confidence", "latency_ms", "created_at"]
+    list_display = ["visit", "model_version", "confidence_shown", "latency_ms", "created_at"]
     list_filter = ["model_version"]
     readonly_fields = ["visit", "model_version", "lines", "confidence", "event_assignments", "latency_ms", "created_at"]
 
@@ -78,12 +82,16 @@ class PredictionAdmin(admin.ModelAdmin[Prediction]):
     def has_change_permission(self, request: HttpRequest, obj: Prediction | None = None) -> bool:
         return False
 
+    @admin.display(description="confidence", ordering="confidence")
+    def confidence_shown(self, obj: Prediction) -> str:
+        return f"{obj.confidence:.4f}"
+
 
 @admin.register(LabelledExample)
 class LabelledExampleAdmin(admin.ModelAdmin[LabelledExample]):
     """Browse only: examples change when annotation consolidates a task again."""
 
-    list_display = ["visit", "source", "ref", "action", "sku", "quantity", "track_id", "confidence", "updated_at"]
+    list_display = ["visit", "source", "ref", "action", "sku", "quantity", "track_id", "confidence_shown", "updated_at"]
     list_filter = ["source", "kind", "action"]
     raw_id_fields = ["visit"]
 
@@ -92,6 +100,10 @@ class LabelledExampleAdmin(admin.ModelAdmin[LabelledExample]):
 
     def has_change_permission(self, request: HttpRequest, obj: LabelledExample | None = None) -> bool:
         return False
+
+    @admin.display(description="confidence", ordering="confidence")
+    def confidence_shown(self, obj: LabelledExample) -> str:
+        return f"{obj.confidence:.4f}"
 
 
 @admin.register(DatasetVersion)

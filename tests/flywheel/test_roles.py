@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from inference.datasets import dataset_snapshot
-from inference.models import ModelVersion
+from inference.models import LabelledExample, ModelVersion, Prediction
 from jwo_review.store.models import Store
 from low_confidence_queue.services.thresholds import store_threshold_current
 from tests.conftest import ROLES
@@ -94,3 +94,19 @@ def test_the_admin_rolls_a_store_back_or_says_why_it_cannot(users: dict[str, Any
     assert response.status_code == 200
     assert "No company-wide active model" in response.content.decode()
     assert StoreModel.objects.filter(store=aim3s, model_version=orphan).exists()
+
+
+def test_the_admin_lists_thresholds_and_confidences_rounded(users: dict[str, Any], lineage: dict[str, Any]) -> None:
+    version = ModelVersion.objects.create(
+        name="rounded", status="candidate", target_accuracy=0.995, threshold=0.9984153559060235
+    )
+    client = Client()
+    client.force_login(users["admin"])
+    page = client.get("/admin/inference/modelversion/").content.decode()
+    assert "0.998415<" in page and "0.9984153559" not in page
+    assert client.get(f"/admin/inference/modelversion/{version.pk}/change/").status_code == 200
+    lists = {"prediction": Prediction, "labelledexample": LabelledExample}
+    for name, model in lists.items():
+        row = model.objects.first()
+        assert row is not None
+        assert f">{row.confidence:.4f}<" in client.get(f"/admin/inference/{name}/").content.decode()
