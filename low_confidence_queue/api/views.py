@@ -15,7 +15,7 @@ from jwo_review.accounts.roles import Role
 from jwo_review.api import validated
 from jwo_review.errors import InvalidInput, NotFound
 from jwo_review.store.api.clips import ClipStatusBaseView
-from jwo_review.store.api.serializers import ClipRequestSerializer, ClipSerializer
+from jwo_review.store.api.serializers import ClipRenderSerializer, ClipRequestSerializer, ClipSerializer
 from jwo_review.store.models import Clip, Store, Visit
 from jwo_review.store.services.receipts import LineSpec
 from low_confidence_queue.api.serializers import (
@@ -153,11 +153,12 @@ class PeekView(APIView):
     permission_classes = [Reviewers]
 
     @extend_schema(
-        summary="Preload the likely next task's clips",
+        summary="Render the likely next task's clips ahead",
         description="Requests (renders ahead) the first event's clips of the task claim-next would most "
-        "likely hand you next. Claims nothing.",
+        "likely hand you next, and answers their render state. Claims nothing, so it gives no links: "
+        "a visit's media is for whoever holds it, and the clips are ready when you claim it.",
         request=None,
-        responses=ClipSerializer(many=True),
+        responses=ClipRenderSerializer(many=True),
     )
     def post(self, request: Request) -> Response:
         task = task_peek_next(user=request.user)
@@ -166,7 +167,7 @@ class PeekView(APIView):
         first = task.visit.weight_events.order_by("seq").values_list("seq", flat=True).first()
         clips = task_clips(task=task, event_seq=int(first or 0))
         fresh = Clip.objects.select_related("camera").filter(pk__in=[c.pk for c in clips]).order_by("camera__code")
-        return Response(ClipSerializer(fresh, many=True).data)
+        return Response(ClipRenderSerializer(fresh, many=True).data)
 
 
 class StatsView(APIView):

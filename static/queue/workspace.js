@@ -213,12 +213,11 @@ bindKeys({
   S: () => giveBack(true), R: () => giveBack(false),
 }, { blocked: () => search.isOpen() });
 
-// ---- preload the next task's clips while this one is open -------------------------------
+// ---- render the next task's clips ahead while this one is open ----------------------------
+// The server renders them; the browser fetches nothing of a visit it does not hold yet.
 async function preloadNext() {
   try {
     const clips = await api("POST", U.peek);
-    const box = $("preload");
-    for (const c of clips || []) if (c.url) box.append(el("video", { src: c.url, preload: "auto", muted: "" }));
     root.dataset.preloaded = String((clips || []).length);
   } catch (err) { root.dataset.preloaded = "0"; }
 }

@@ -43,9 +43,14 @@ export function clipPlayer({ clipsUrl, statusUrl, onTime }) {
   function wire() {
     const vs = videos(); const m = vs[0]; if (!m) return;
     for (const v of vs) v.playbackRate = state.speed;
-    m.addEventListener("timeupdate", () => {
+    const clock = () => {
       const t = Number(m.dataset.t0) + m.currentTime;
       $("clock").textContent = `t = ${t.toFixed(2)} s`; onTime && onTime(t);
+    };
+    // The clock shows the first frame's time as soon as it is known, not only once playing.
+    if (m.readyState >= 1) clock(); else m.addEventListener("loadedmetadata", clock, { once: true });
+    m.addEventListener("timeupdate", () => {
+      clock();
       for (const v of vs.slice(1)) if (Math.abs(v.currentTime - m.currentTime) > 0.08) v.currentTime = m.currentTime;
     });
     m.addEventListener("play", () => { vs.slice(1).forEach((v) => v.play().catch(() => {})); $("play").classList.add("on"); });

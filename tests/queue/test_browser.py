@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -156,6 +157,9 @@ def test_reviewer_corrects_a_routed_visit_with_the_keyboard(
         assert before == tasks.count()
 
         page = _sign_in(browser, asgi_server, "rita")
+        refused: list[str] = []  # media the page asked for and was not allowed (or could not find)
+        page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if "/media/" in r.url and r.status >= 400
+                else None)
         page.keyboard.press("n")
         page.wait_for_url("**/queue/tasks/*/")
         task = ReviewTask.objects.get(status=TaskStatus.CLAIMED)
@@ -171,6 +175,7 @@ def test_reviewer_corrects_a_routed_visit_with_the_keyboard(
         page.wait_for_selector("#clips video", timeout=90000)
         page.wait_for_function("() => { const v = document.querySelector('#clips video'); "
                                "return v && v.readyState >= 2 && v.duration > 0 }", timeout=30000)
+        assert re.fullmatch(r"t = \d+\.\d\d s", page.locator("#clock").inner_text())  # before any playing
         page.keyboard.press("Space")
         page.wait_for_function("() => document.querySelector('#clips video').currentTime > 0.3", timeout=15000)
         page.keyboard.press("Space")
@@ -193,6 +198,8 @@ def test_reviewer_corrects_a_routed_visit_with_the_keyboard(
         page.screenshot(path=str(SCREENS / "workspace.png"))
         # The next task's clips were requested (rendered ahead) while this one is open.
         page.wait_for_function("() => Number(document.getElementById('ws').dataset.preloaded) > 0", timeout=60000)
+        page.wait_for_timeout(500)
+        assert refused == []  # rendering the next visit ahead fetches none of it into this page
         # The open page keeps the lease alive.
         page.wait_for_timeout(11000)
         task.refresh_from_db()

@@ -7,9 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from jwo_review.errors import Conflict
+from jwo_review.store.models import Clip
 from low_confidence_queue.models import ReviewTask, TaskStatus
 from low_confidence_queue.services.claims import (
     lease_renew,
@@ -20,6 +23,7 @@ from low_confidence_queue.services.claims import (
 )
 from low_confidence_queue.services.decisions import task_submit
 from low_confidence_queue.tasks import sweep_leases
+from tests.queue.render import render_clip
 
 MakeTask = Callable[..., ReviewTask]
 
@@ -123,3 +127,30 @@ def test_a_skipped_task_goes_to_someone_else(review_task: MakeTask, users: dict[
     assert task_claim_next(user=users["reviewer"]) is None
     other = task_claim_next(user=users["admin"])
     assert other is not None and other.pk == only.pk
+
+
+def test_peek_renders_the_next_visit_ahead_but_hands_out_no_link_to_it(
+    review_task: MakeTask, users: dict[str, Any]
+) -> None:
+    first, second = review_task(), review_task()
+    ReviewTask.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    reviewer = users["reviewer"]
+    assert task_claim_next(user=reviewer).pk == first.pk  # type: ignore[union-attr]
+    api = APIClient()
+    api.force_authenticate(reviewer)
+    answer = api.post("/api/v1/queue/peek/")
+    assert answer.status_code == 200
+    peeked = answer.json()
+    assert peeked and all("url" not in clip for clip in peeked)
+    ahead = Clip.objects.filter(pk__in=[c["id"] for c in peeked])
+    assert {c.visit_id for c in ahead} == {second.visit_id}
+    for clip in ahead:  # the render worker's part (queued at commit)
+        render_clip(clip.pk)
+    browser = Client()
+    browser.force_login(reviewer)
+    clip_url = Clip.objects.get(pk=peeked[0]["id"]).file.url
+    assert browser.get(clip_url).status_code == 403  # not yet this reviewer's visit
+    task_release(task_id=first.pk, user=reviewer)
+    ReviewTask.objects.filter(pk=first.pk).update(created_at=timezone.now())
+    assert task_claim_next(user=reviewer).pk == second.pk  # type: ignore[union-attr]
+    assert browser.get(clip_url).status_code == 200

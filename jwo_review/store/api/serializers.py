@@ -122,3 +122,15 @@ class ClipSerializer(serializers.ModelSerializer[Clip]):
 
     def get_url(self, clip: Clip) -> str | None:
         return clip.file.url if clip.status == "ready" and clip.file else None
+
+
+class ClipRenderSerializer(serializers.ModelSerializer[Clip]):
+    """A clip's render state without its link: for a visit the caller does not hold yet, whose
+    media they may not fetch (rendering ahead makes it ready for whoever claims it)."""
+
+    camera = serializers.CharField(source="camera.code")
+
+    class Meta:
+        model = Clip
+        fields = ["id", "camera", "t_start", "t_end", "status", "fps", "error"]
+        read_only_fields = fields
