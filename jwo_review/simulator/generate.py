@@ -328,14 +328,22 @@ def visit_plan(scenario: Scenario, *, seed: int, index: int, digest: int | None 
 
 
 def simulate_visit(
-    scenario: Scenario, *, seed: int, index: int, streams: bool = True, digest: int | None = None
+    scenario: Scenario,
+    *,
+    seed: int,
+    index: int,
+    streams: bool = True,
+    digest: int | None = None,
+    clock_start: datetime | None = None,
 ) -> SimVisit:
     """Visit number ``index`` of the run ``seed``; independent of every other index.
-    ``digest``: the scenario's fingerprint as a number, when a run of visits computed it once."""
+    ``digest``: the scenario's fingerprint as a number, when a run of visits computed it once.
+    ``clock_start``: when the run's first visit enters, instead of the scenario's
+    ``traffic.start``; it moves the visits' times only, so they are otherwise the same visits."""
     rng = _rng(scenario, seed, index, digest)
     plan = plan_visit(scenario, rng)
     sensed = sense_visit(scenario, plan, rng)
-    start = datetime.fromisoformat(scenario.traffic["start"])
+    start = clock_start or datetime.fromisoformat(scenario.traffic["start"])
     entered = start + timedelta(
         seconds=round(index * float(scenario.traffic["arrival_gap_s"]) + float(rng.uniform(0, 20)), 3)
     )
@@ -344,9 +352,16 @@ def simulate_visit(
 
 
 def simulate_visits(
-    scenario: Scenario, n: int, seed: int, *, start: int = 0, streams: bool = True
+    scenario: Scenario,
+    n: int,
+    seed: int,
+    *,
+    start: int = 0,
+    streams: bool = True,
+    clock_start: datetime | None = None,
 ) -> Iterator[SimVisit]:
-    """``n`` visits, indexes ``start`` .. ``start + n - 1`` of the run ``seed``."""
+    """``n`` visits, indexes ``start`` .. ``start + n - 1`` of the run ``seed`` (dated from
+    ``clock_start`` when given; see ``simulate_visit``)."""
     digest = int(scenario.fingerprint, 16)
     for index in range(start, start + n):
-        yield simulate_visit(scenario, seed=seed, index=index, streams=streams, digest=digest)
+        yield simulate_visit(scenario, seed=seed, index=index, streams=streams, digest=digest, clock_start=clock_start)

@@ -86,3 +86,33 @@ def test_a_wrong_scenario_is_a_command_error(tmp_path: Path) -> None:
     bad.write_text("name: bad\nstore: {builtin: aim3s}\nhard_cases: {crowding: 2}\n")
     with pytest.raises(CommandError, match="hard_cases.crowding"):
         call_command("simulate", "--scenario", str(bad), "--visits", "1", "--quiet", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_entered_from_dates_the_same_visits_from_another_time(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    scenario_dated, today_dated = tmp_path / "scenario.jsonl", tmp_path / "today.jsonl"
+    _run("--visits", "3", "--seed", "5", "--no-streams", "--export", str(scenario_dated))
+    _run("--visits", "3", "--seed", "5", "--no-streams", "--export", str(today_dated),
+         "--entered-from", "2026-12-08T09:00:00Z")
+    before = [json.loads(line) for line in scenario_dated.read_text().splitlines()]
+    after = [json.loads(line) for line in today_dated.read_text().splitlines()]
+
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    shift = at("2026-12-08T09:00:00+00:00") - at("2026-11-02T08:00:00+00:00")  # the default's traffic.start
+    for old, new in zip(before, after, strict=True):
+        assert at(new["entered_at"]) - at(old["entered_at"]) == shift
+        assert at(new["exited_at"]) - at(old["exited_at"]) == shift
+        assert {k: v for k, v in new.items() if not k.endswith("_at")} == {
+            k: v for k, v in old.items() if not k.endswith("_at")
+        }
+    assert at(after[0]["entered_at"]) - at("2026-12-08T09:00:00Z") < timedelta(seconds=20)
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-12-08T09:00:00"])
+def test_entered_from_needs_a_time_with_a_zone(value: str) -> None:
+    with pytest.raises(CommandError, match="ISO 8601 time with a zone"):
+        call_command("simulate", "--visits", "1", "--entered-from", value, "--quiet", stdout=io.StringIO())

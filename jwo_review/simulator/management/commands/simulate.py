@@ -6,6 +6,9 @@ writes the ground truth the same way. ``--report`` adds the event detector's pre
 and recall per hard case and how often all camera views of a reach name the same wrong
 product; ``--json`` ends the output with one JSON object.
 
+``--entered-from ISO`` dates the generated visits from that time instead of the
+scenario's ``traffic.start`` (the demo's visits are today's); nothing else about them changes.
+
 ``--script FILE`` replays the visits a script file lists (see
 ``jwo_review.simulator.scripted``) instead of generating them: the whole file is checked
 first, and a script is ingested all or nothing.
@@ -22,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -53,6 +57,20 @@ def _written_whole(path: Path | None) -> Iterator[IO[str] | None]:
         partial.unlink(missing_ok=True)
 
 
+def _entered_from(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise CommandError(
+            f"--entered-from must be an ISO 8601 time with a zone, such as 2026-12-08T09:00:00Z, not {value!r}."
+        )
+    return when
+
+
 class Command(BaseCommand):
     help = "Simulate store visits and ingest them (or export them as JSON Lines)."
 
@@ -63,6 +81,13 @@ class Command(BaseCommand):
         parser.add_argument("--visits", type=int, default=None, help="How many visits to generate (default 100).")
         parser.add_argument("--seed", type=int, default=None, help="Defaults to the scenario's (or script's) seed.")
         parser.add_argument("--start", type=int, default=None, help="First visit index (to extend a run).")
+        parser.add_argument(
+            "--entered-from",
+            default=None,
+            metavar="ISO",
+            help="When the run's first visit enters (ISO 8601 with a zone, e.g. 2026-12-08T09:00:00Z), instead "
+            "of the scenario's traffic.start; the same seed gives the same visits, dated from then.",
+        )
         parser.add_argument("--export", type=Path, default=None, help="Write payloads here instead of ingesting.")
         parser.add_argument("--truth", type=Path, default=None, help="Write the ground truth here (JSON Lines).")
         parser.add_argument("--no-streams", action="store_true", help="Leave the raw plate streams out.")
@@ -76,8 +101,10 @@ class Command(BaseCommand):
         if options["seed"] is not None and options["seed"] < 0:
             raise CommandError(f"--seed must be 0 or more, not {options['seed']}.")
         if options["script"] is not None:
-            if options["visits"] is not None or options["start"] is not None:
-                raise CommandError("--visits and --start are for generated visits; a script lists its own visits.")
+            if options["visits"] is not None or options["start"] is not None or options["entered_from"] is not None:
+                raise CommandError(
+                    "--visits, --start and --entered-from are for generated visits; a script lists its own visits."
+                )
             try:
                 script = load_script(options["script"])
             except ScriptError as exc:
@@ -97,7 +124,14 @@ class Command(BaseCommand):
                 raise CommandError(f"Scenario error in {exc}") from None
             seed = scenario.seed if options["seed"] is None else options["seed"]
             start = options["start"] or 0
-            visits = simulate_visits(scenario, visits_wanted, seed, start=start, streams=not options["no_streams"])
+            visits = simulate_visits(
+                scenario,
+                visits_wanted,
+                seed,
+                start=start,
+                streams=not options["no_streams"],
+                clock_start=_entered_from(options["entered_from"]),
+            )
             total, what = visits_wanted, f"scenario {scenario.name!r}"
         report = RunReport()
         started = time.perf_counter()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
+from jwo_review.simulator.scenario import load_scenario
 from jwo_review.store.models import Store, Visit
+
+DEMO_VISITS = 300  # the simulated visits of the demo's day: about 3 h 20 min of the default store's traffic
 
 
 def demo_reviews(*, stdout: Any) -> None:
@@ -72,7 +77,18 @@ class Command(BaseCommand):
         trust_demo_calibration(stdout=self.stdout)
         self.stdout.write("[sim] Simulated demo visits and catalogue images")
         if not Visit.objects.filter(source="simulator").exists():
-            call_command("simulate", scenario="default", visits=300, seed=7, quiet=True, stdout=self.stdout)
+            # Today's visits: the last of them leaves about now, as a store posts them.
+            gap_s = float(load_scenario("default").traffic["arrival_gap_s"])
+            entered_from = timezone.now() - timedelta(seconds=DEMO_VISITS * gap_s + 180)
+            call_command(
+                "simulate",
+                scenario="default",
+                visits=DEMO_VISITS,
+                seed=7,
+                entered_from=entered_from.isoformat(),
+                quiet=True,
+                stdout=self.stdout,
+            )
         else:
             self.stdout.write("  demo visits already there")
         call_command("render_catalogue", stdout=self.stdout)
