@@ -14,6 +14,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("favicon.ico", account_views.favicon, name="favicon"),
     path("accounts/", include("jwo_review.accounts.urls")),
     path("admin/", admin.site.urls),
     path("queue/", include("low_confidence_queue.urls")),

@@ -67,6 +67,7 @@ PAGES: dict[str, dict[str, int]] = {
     "/admin/": {"anonymous": 302, "annotator": 302, "reviewer": 302, "admin": 200},
     "/api/docs/": {"anonymous": 200, "annotator": 200, "reviewer": 200, "admin": 200},
     "/api/schema/": {"anonymous": 200, "annotator": 200, "reviewer": 200, "admin": 200},
+    "/favicon.ico": {"anonymous": 301, "annotator": 301, "reviewer": 301, "admin": 301},
 }
 
 
@@ -110,3 +111,12 @@ def test_list_filters_and_cursor_pagination(client_as: Callable[[str], APIClient
     assert len(rest["results"]) == 2
     assert not {v["id"] for v in page["results"]} & {v["id"] for v in rest["results"]}
     assert Visit.objects.count() == 5
+
+
+def test_every_page_has_the_products_icon() -> None:
+    from django.contrib.staticfiles import finders
+
+    answer = Client().get("/favicon.ico")
+    assert answer["Location"] == "/static/favicon.svg"
+    assert finders.find("favicon.svg")
+    assert 'rel="icon" href="/static/favicon.svg"' in Client().get("/accounts/login/").content.decode()
