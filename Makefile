@@ -84,4 +84,4 @@ bench: install-dev labelstudio
 	$(BIN)/python bench/labelstudio.py
 
 clean:
-	rm -rf $(VENV) $(LS_VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) $(LS_VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles

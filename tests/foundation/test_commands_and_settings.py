@@ -120,3 +120,49 @@ def test_the_embedded_default_runs_on_sqlite_with_nothing_set(tmp_path: Path) ->
         result = _manage(*args, **env)
         assert result.returncode == 0, result.stdout + result.stderr
     assert "81 products" in _manage("load_store", "--aim3s", **env).stdout
+
+
+_WRITE_RACE = """
+import threading, time
+from django.db import connection, transaction
+with connection.cursor() as c:
+    c.execute("create table race (n integer)")
+    c.execute("insert into race values (0)")
+errors, began = [], threading.Event()
+def read_then_write():
+    try:
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute("select n from race")
+            began.set()
+            time.sleep(0.3)
+            c.execute("update race set n = n + 1")
+    except Exception as exc:
+        errors.append(repr(exc))
+    finally:
+        began.set()
+        connection.close()
+def write():
+    began.wait()
+    try:
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute("update race set n = n + 10")
+    except Exception as exc:
+        errors.append(repr(exc))
+    finally:
+        connection.close()
+threads = [threading.Thread(target=read_then_write), threading.Thread(target=write)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+with connection.cursor() as c:
+    c.execute("select n from race")
+    print("total", c.fetchone()[0], "errors", errors)
+"""
+
+
+def test_the_embedded_default_waits_its_turn_to_write(tmp_path: Path) -> None:
+    """On SQLite, a transaction that reads, then writes while another writes, must wait for
+    the lock, not fail with "database is locked" (a 500 to the reviewer)."""
+    env = {"SQLITE_NAME": str(tmp_path / "race.sqlite3"), "MEDIA_ROOT": str(tmp_path / "media")}
+    result = _manage("shell", "-c", _WRITE_RACE, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "total 11 errors []" in result.stdout, result.stdout + result.stderr
