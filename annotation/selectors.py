@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
@@ -44,20 +44,26 @@ def annotator_recent(*, user: Any, limit: int = 20) -> list[AnnotationSlot]:
     )
 
 
-def annotator_stats(*, user_id: Any, days: int = 28) -> dict[str, Any]:
+def annotator_stats(
+    *, user_id: Any, days: int = 28, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
     """Slots done, per hour worked, median time, gold accuracy per field (overall and
-    per week), agreement with consensus and whether the gold bar flags them."""
-    since = timezone.now() - timedelta(days=days)
+    per week), agreement with consensus and whether the gold bar flags them. Slots and
+    weeks count over the last ``days`` days, or from ``since`` to ``until`` when given;
+    the overall gold accuracy and agreement are the annotator's standing ones."""
+    window: dict[str, datetime] = {"submitted_at__gte": since or timezone.now() - timedelta(days=days)}
+    if until is not None:
+        window["submitted_at__lt"] = until
     done = list(
-        AnnotationSlot.objects.filter(
-            annotator_id=user_id, status=SlotStatus.DONE, submitted_at__gte=since
-        ).values_list("time_spent_s", flat=True)
+        AnnotationSlot.objects.filter(annotator_id=user_id, status=SlotStatus.DONE, **window).values_list(
+            "time_spent_s", flat=True
+        )
     )
     times = [t for t in done if t is not None]
     hours = sum(times) / 3600 if times else 0.0
     weekly: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for submitted, events, gold in Label.objects.filter(
-        annotator_id=user_id, task__source=Source.GOLD, submitted_at__gte=since
+        annotator_id=user_id, task__source=Source.GOLD, **window
     ).values_list("submitted_at", "events", "task__gold_labels"):
         week = (submitted.date() - timedelta(days=submitted.weekday())).isoformat()
         truth = {g["seq"]: g for g in gold or []}

@@ -290,6 +290,8 @@ JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", ["jw
 JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["jwo_review.pipeline.visits_scored"])
 # Rows of the dashboard's annotator table (the annotation app's overview).
 JWO_DASHBOARD_ANNOTATORS = envstr("JWO_DASHBOARD_ANNOTATORS", "annotation.selectors.annotators_overview")
+# One annotator's own numbers over a range, (user_id=, since=, until=) -> dict, for their "My numbers".
+JWO_DASHBOARD_ANNOTATOR_STATS = envstr("JWO_DASHBOARD_ANNOTATOR_STATS", "annotation.selectors.annotator_stats")
 # Called after commit with the visit id of each review decision (e.g. to make annotation tasks).
 JWO_REVIEW_DECIDED_HOOKS: list[str] = envlist("JWO_REVIEW_DECIDED_HOOKS", ["annotation.hooks.review_task_decided"])
 # The flywheel: a new store starts at the model's threshold for an error budget this many

@@ -3,6 +3,7 @@ reviewers and annotators, a page of their own numbers."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,8 @@ from low_confidence_queue.metrics.consumers import WS_PATH
 from low_confidence_queue.metrics.filters import MetricsFilter, parse_filters
 
 TABLE_DAYS = 14
+# The fields an annotator's labels are checked on against gold tasks, as people name them.
+GOLD_FIELDS = (("action", "Action"), ("sku", "Product"), ("quantity", "Quantity"), ("track_id", "Shopper"))
 
 
 def _filters(request: HttpRequest) -> tuple[MetricsFilter, dict[str, list[str]]]:
@@ -95,6 +98,19 @@ def _annotators() -> list[dict[str, Any]]:
     return rows
 
 
+def _gold_rows(stats: dict[str, Any]) -> list[dict[str, Any]]:
+    """The annotator's share right on check tasks per field: each week of the range, newest
+    first, then their standing figure over every check task they did."""
+
+    def cells(shares: dict[str, Any]) -> list[str]:
+        return [f"{100 * shares[key]:.0f}%" if shares.get(key) is not None else "–" for key, _ in GOLD_FIELDS]
+
+    rows = [{"label": w["week"], "cells": cells(w)} for w in reversed(stats["gold_accuracy_by_week"])]
+    if stats["gold_events"]:
+        rows.append({"label": f"all time ({stats['gold_events']} events)", "cells": cells(stats["gold_accuracy"])})
+    return rows
+
+
 def _own_numbers(request: HttpRequest, roles: set[Role]) -> HttpResponse:
     f, errors = _filters(request)
     context: dict[str, Any] = {"f": f, "errors": errors, "roles": sorted(r.value for r in roles)}
@@ -104,4 +120,12 @@ def _own_numbers(request: HttpRequest, roles: set[Role]) -> HttpResponse:
         totals = series.reviewer_table(rows, reviewer_id=user_id)
         context["mine"] = totals[0] if totals else None
         context["days"] = [d for d in series.reviewer_days(rows, reviewer_id=user_id) if d["tasks"]][::-1]
+    if Role.ANNOTATOR in roles and settings.JWO_DASHBOARD_ANNOTATOR_STATS:
+        # Annotation reports its own people; this app does not import it.
+        since = datetime.combine(f.since, time.min, tzinfo=UTC)
+        until = datetime.combine(f.until + timedelta(days=1), time.min, tzinfo=UTC)
+        stats = import_string(settings.JWO_DASHBOARD_ANNOTATOR_STATS)(user_id=request.user.pk, since=since, until=until)
+        context["annotation"] = stats
+        context["gold_fields"] = [name for _, name in GOLD_FIELDS]
+        context["gold_rows"] = _gold_rows(stats)
     return render(request, "dashboard/mine.html", context)

@@ -122,3 +122,41 @@ def test_the_admin_dashboard_lists_annotators_with_their_gold_accuracy(
     assert 'id="table-annotators"' in body
     row = body.split('id="table-annotators"')[1].split("</table>")[0]
     assert "annotator-user" in row and "1.0 · 1.0 · 1.0 · 1.0" in row
+
+
+def test_an_annotators_own_numbers_show_their_work_and_checks_in_the_range(
+    users: dict[str, Any], scored_visit: VisitMaker
+) -> None:
+    import copy
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotation.models import AnnotationSettings, AnnotationSlot
+    from annotation.services.labels import label_submit
+
+    AnnotationSettings.objects.update(gold_rate=1.0)
+    task_make(visit=scored_visit(), source=Source.GOLD, gold_labels=RIGHT)
+    slot = slot_claim_next(user=users["annotator"])
+    assert slot is not None
+    wrong_product = copy.deepcopy(RIGHT)
+    wrong_product[1]["sku"] = "AIM3S-001"
+    label_submit(slot_id=slot.pk, user=users["annotator"], events=wrong_product)
+    AnnotationSlot.objects.filter(pk=slot.pk).update(time_spent_s=40.0)
+    client = Client()
+    client.force_login(users["annotator"])
+
+    body = client.get("/dashboard/").content.decode()
+    assert "appear here once" not in body
+    assert 'id="my-slots">1<' in body
+    gold = body.split('id="my-gold"')[1].split("</table>")[0]
+    week = (timezone.now().date() - timedelta(days=timezone.now().weekday())).isoformat()
+    # Three events with a known answer: one product wrong; action, quantity and shopper right.
+    assert f"<td>{week}</td><td class=\"num\">100%</td><td class=\"num\">67%</td>" in gold
+    assert "all time (3 events)" in gold
+
+    earlier = (timezone.now().date() - timedelta(days=40)).isoformat()
+    before = (timezone.now().date() - timedelta(days=30)).isoformat()
+    body = client.get(f"/dashboard/?from={earlier}&to={before}").content.decode()
+    assert 'id="my-slots">0<' in body
+    assert week not in body.split('id="my-gold"')[1].split("</table>")[0]
