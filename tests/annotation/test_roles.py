@@ -3,15 +3,19 @@ admins annotate; reviewers may not unless they also hold the annotator role."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from annotation.models import Source
+from annotation.models import AnnotationSettings, AnnotationSlot, Source
 from annotation.services.claims import slot_claim_next
+from annotation.services.labels import label_submit
 from annotation.services.sources import task_make
 from jwo_review.accounts.roles import Role, ensure_role_groups
 from tests.annotation.conftest import RIGHT, VisitMaker
@@ -86,8 +90,6 @@ def test_the_workspace_shows_the_auto_labels_and_never_the_source(
     users: dict[str, Any], scored_visit: VisitMaker
 ) -> None:
     task_make(visit=scored_visit(), source=Source.GOLD, gold_labels=RIGHT)
-    from annotation.models import AnnotationSettings
-
     AnnotationSettings.objects.update(gold_rate=1.0)
     client = Client()
     client.force_login(users["annotator"])
@@ -104,18 +106,20 @@ def test_home_shows_the_work_waiting(users: dict[str, Any], state: dict[str, int
     assert "Start annotating (1)" in body  # the annotator holds one slot; one is left
 
 
+def _label_a_check_task(annotator: Any, scored_visit: VisitMaker, events: list[dict[str, Any]]) -> AnnotationSlot:
+    """``annotator`` labels a gold task (known answer ``RIGHT``) with ``events``."""
+    AnnotationSettings.objects.update(gold_rate=1.0)
+    task_make(visit=scored_visit(), source=Source.GOLD, gold_labels=RIGHT)
+    slot = slot_claim_next(user=annotator)
+    assert slot is not None
+    label_submit(slot_id=slot.pk, user=annotator, events=events)
+    return slot
+
+
 def test_the_admin_dashboard_lists_annotators_with_their_gold_accuracy(
     users: dict[str, Any], scored_visit: VisitMaker
 ) -> None:
-    from annotation.models import AnnotationSettings
-
-    AnnotationSettings.objects.update(gold_rate=1.0)
-    task_make(visit=scored_visit(), source=Source.GOLD, gold_labels=RIGHT)
-    slot = slot_claim_next(user=users["annotator"])
-    assert slot is not None
-    from annotation.services.labels import label_submit
-
-    label_submit(slot_id=slot.pk, user=users["annotator"], events=RIGHT)
+    _label_a_check_task(users["annotator"], scored_visit, RIGHT)
     client = Client()
     client.force_login(users["admin"])
     body = client.get("/dashboard/").content.decode()
@@ -127,21 +131,9 @@ def test_the_admin_dashboard_lists_annotators_with_their_gold_accuracy(
 def test_an_annotators_own_numbers_show_their_work_and_checks_in_the_range(
     users: dict[str, Any], scored_visit: VisitMaker
 ) -> None:
-    import copy
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from annotation.models import AnnotationSettings, AnnotationSlot
-    from annotation.services.labels import label_submit
-
-    AnnotationSettings.objects.update(gold_rate=1.0)
-    task_make(visit=scored_visit(), source=Source.GOLD, gold_labels=RIGHT)
-    slot = slot_claim_next(user=users["annotator"])
-    assert slot is not None
     wrong_product = copy.deepcopy(RIGHT)
     wrong_product[1]["sku"] = "AIM3S-001"
-    label_submit(slot_id=slot.pk, user=users["annotator"], events=wrong_product)
+    slot = _label_a_check_task(users["annotator"], scored_visit, wrong_product)
     AnnotationSlot.objects.filter(pk=slot.pk).update(time_spent_s=40.0)
     client = Client()
     client.force_login(users["annotator"])
