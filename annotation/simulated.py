@@ -72,6 +72,22 @@ CREW = (
 )
 
 
+def crew_users(*, username: str = "sim-{name}") -> dict[str, Any]:
+    """The crew as users with the annotator role (made if missing), by crew name;
+    ``username`` formats each one's login from ``{name}``."""
+    from django.contrib.auth import get_user_model
+
+    from jwo_review.accounts.roles import Role, ensure_role_groups
+
+    group = ensure_role_groups()[Role.ANNOTATOR]
+    people = {}
+    for person in CREW:
+        user, _ = get_user_model().objects.get_or_create(username=username.format(name=person.name)[:150])
+        user.groups.add(group)
+        people[person.name] = user
+    return people
+
+
 def annotations_simulate(*, people: dict[str, Any], limit: int, seed: int = 0) -> dict[str, int]:
     """Let the crew (``people``: CREW name -> user) label up to ``limit`` slots through the
     real claim and submit services, each answering from the simulator's truth with their

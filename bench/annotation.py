@@ -138,25 +138,17 @@ def adaptive(rows: list[dict[str, Any]], said: dict[tuple[str, int, int], dict[s
              gold_visits: set[int]) -> dict[str, float]:
     """The product's path: gold first, then random-sample tasks, two annotators each and a
     third only on the events left unsettled."""
-    from django.contrib.auth import get_user_model
-
     from annotation.models import AnnotationSettings, AnnotationTask, Label, Source, TaskStatus
     from annotation.services.claims import slot_claim_next
     from annotation.services.labels import label_submit
     from annotation.services.quality import quality_refit
     from annotation.services.sources import task_make
-    from annotation.simulated import CREW
-    from jwo_review.accounts.roles import Role, ensure_role_groups
+    from annotation.simulated import CREW, crew_users
     from jwo_review.errors import InvalidInput
 
     AnnotationSettings.objects.all().delete()
     AnnotationSettings.objects.create(gold_rate=1.0)  # each person's gold first, then the stream
-    group = ensure_role_groups()[Role.ANNOTATOR]
-    people = {}
-    for p in CREW:
-        user, _ = get_user_model().objects.get_or_create(username=f"sim-{p.name}")
-        user.groups.add(group)
-        people[p.name] = user
+    people = crew_users()
     for r in rows:
         if r["visit"].pk in gold_visits:
             task_make(visit=r["visit"], source=Source.GOLD, gold_labels=r["truth"])

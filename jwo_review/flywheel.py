@@ -79,19 +79,14 @@ def flywheel_people(*, run: str) -> tuple[Any, dict[str, Any]]:
     """The run's simulated reviewer and annotation crew (users with their roles)."""
     from django.contrib.auth import get_user_model
 
-    from annotation.simulated import CREW
+    from annotation.simulated import crew_users
     from jwo_review.accounts.roles import Role, ensure_role_groups
 
     groups = ensure_role_groups()
     users = get_user_model().objects
     reviewer, _ = users.get_or_create(username=f"fw-reviewer-{run}"[:150])
     reviewer.groups.add(groups[Role.REVIEWER])
-    crew = {}
-    for person in CREW:
-        user, _ = users.get_or_create(username=f"fw-{person.name}-{run}"[:150])
-        user.groups.add(groups[Role.ANNOTATOR])
-        crew[person.name] = user
-    return reviewer, crew
+    return reviewer, crew_users(username="fw-{name}-" + run.replace("{", "{{").replace("}", "}}"))
 
 
 def _group_receipt(lines: list[dict[str, Any]]) -> dict[str, int]:

@@ -15,6 +15,37 @@ from jwo_review.store.models import Store, Visit
 DEMO_VISITS = 300  # the simulated visits of the demo's day: about 3 h 20 min of the default store's traffic
 
 
+# A simulated annotation crew's typical seconds per task (median), as in a labelling team:
+# the careful one watches every view, the hasty one does not, the clicker mostly accepts.
+CREW_SECONDS = {"careful": 48.0, "hasty": 21.0, "clicker": 13.0}
+
+
+def demo_annotations(*, stdout: Any, limit: int = 36) -> None:
+    """Once: the simulated crew (careful, hasty, clicker) labels some annotation tasks through
+    the real claim and submit services, so the admin's annotator table, gold accuracy and
+    consensus have something to show; the quality fit then runs as its hourly job would.
+    Their time per task is drawn around each one's typical pace (the simulation itself
+    takes milliseconds, which no person does)."""
+    import random
+
+    from annotation.models import AnnotationSlot, SlotStatus
+    from annotation.services.quality import quality_refit
+    from annotation.simulated import annotations_simulate, crew_users
+
+    if AnnotationSlot.objects.filter(annotator__username__startswith="sim-", status=SlotStatus.DONE).exists():
+        stdout.write("  crew already labelled")
+        return
+    people = crew_users()
+    counts = annotations_simulate(people=people, limit=limit, seed=7)
+    rng = random.Random(7)
+    for name, user in people.items():
+        for slot in AnnotationSlot.objects.filter(annotator=user, status=SlotStatus.DONE):
+            seconds = round(CREW_SECONDS[name] * rng.lognormvariate(0.0, 0.35), 1)
+            AnnotationSlot.objects.filter(pk=slot.pk).update(time_spent_s=seconds)
+    quality_refit()
+    stdout.write(f"  crew labelled: {counts}")
+
+
 def demo_reviews(*, stdout: Any) -> None:
     """Once: a simulated reviewer decides eight queued visits (flagging every other one),
     so annotators find flagged and corrected visits and the queue keeps the rest."""
@@ -97,5 +128,7 @@ class Command(BaseCommand):
         self.stdout.write("[annotation] A simulated reviewer decides a few visits; annotation tasks from every source")
         demo_reviews(stdout=self.stdout)
         call_command("make_annotation_tasks", stdout=self.stdout)
+        self.stdout.write("[annotation] A simulated crew labels some of them (three annotators, gold tasks among them)")
+        demo_annotations(stdout=self.stdout)
         self.stdout.write("[dashboard] Simulated past days (a model promotion among them) and the daily rollups")
         call_command("seed_history", stdout=self.stdout)
