@@ -36,6 +36,16 @@ def slots_available(*, user: Any) -> int:
     return AnnotationSlot.objects.filter(status=SlotStatus.PENDING).filter(~Exists(mine), ~Exists(skipped)).count()
 
 
+def home_work(user: Any) -> str:
+    """The home page's line under Annotate: the tasks claim-next could hand this user."""
+    held = AnnotationSlot.objects.filter(annotator=user, status=SlotStatus.CLAIMED).exists()
+    waiting = slots_available(user=user)
+    if not waiting:
+        return "You hold a task: continue it." if held else "Nothing to annotate right now."
+    tasks = "1 task" if waiting == 1 else f"{waiting} tasks"
+    return f"{tasks} waiting for you" + (", and one you hold." if held else ".")
+
+
 def annotator_recent(*, user: Any, limit: int = 20) -> list[AnnotationSlot]:
     return list(
         AnnotationSlot.objects.filter(annotator=user, status=SlotStatus.DONE)

@@ -290,6 +290,12 @@ JWO_VISITS_INGESTED_HOOKS: list[str] = envlist("JWO_VISITS_INGESTED_HOOKS", ["jw
 JWO_VISITS_SCORED_HOOKS: list[str] = envlist("JWO_VISITS_SCORED_HOOKS", ["jwo_review.pipeline.visits_scored"])
 # Rows of the dashboard's annotator table (the annotation app's overview).
 JWO_DASHBOARD_ANNOTATORS = envstr("JWO_DASHBOARD_ANNOTATORS", "annotation.selectors.annotators_overview")
+# The home page's line of work waiting under each card, card -> dotted callable (user) -> str;
+# the apps that own the work answer, so the landing page imports none of them.
+JWO_HOME_WORK: dict[str, str] = {
+    "review": "low_confidence_queue.selectors.home_work",
+    "annotate": "annotation.selectors.home_work",
+}
 # One annotator's own numbers over a range, (user_id=, since=, until=) -> dict, for their "My numbers".
 JWO_DASHBOARD_ANNOTATOR_STATS = envstr("JWO_DASHBOARD_ANNOTATOR_STATS", "annotation.selectors.annotator_stats")
 # Called after commit with the visit id of each review decision (e.g. to make annotation tasks).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from low_confidence_queue.models import Reason, ReviewTask, TaskStatus, VisitRouting
@@ -46,6 +46,22 @@ def queue_stats() -> dict[str, Any]:
         ],
         "at": now.isoformat(),
     }
+
+
+def home_work(user: Any) -> str:
+    """The home page's line under Review: how many visits wait and for how long."""
+    pending = ReviewTask.objects.filter(status=TaskStatus.PENDING)
+    now = timezone.now()
+    agg = pending.aggregate(
+        depth=Count("id"), oldest=Min("created_at"), breaches=Count("id", filter=Q(sla_due_at__lt=now))
+    )
+    if not agg["depth"]:
+        return "Nothing waiting: every visit so far is settled."
+    waited = (now - agg["oldest"]).total_seconds()
+    age = f"{waited:.0f} s" if waited < 90 else f"{waited / 60:.0f} min" if waited < 5400 else f"{waited / 3600:.1f} h"
+    past = f"; {agg['breaches']} past their SLA" if agg["breaches"] else ""
+    visits = "1 visit" if agg["depth"] == 1 else f"{agg['depth']} visits"
+    return f"{visits} waiting, the oldest for {age}{past}."
 
 
 def task_peek_next(*, user: Any) -> ReviewTask | None:

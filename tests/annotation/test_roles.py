@@ -152,3 +152,19 @@ def test_an_annotators_own_numbers_show_their_work_and_checks_in_the_range(
     body = client.get(f"/dashboard/?from={earlier}&to={before}").content.decode()
     assert 'id="my-slots">0<' in body
     assert week not in body.split('id="my-gold"')[1].split("</table>")[0]
+
+
+def test_home_says_how_much_annotation_waits_for_each_role(
+    users: dict[str, Any], state: dict[str, int], make_user: Callable[..., Any]
+) -> None:
+    def home(user: Any) -> str:
+        client = Client()
+        client.force_login(user)
+        return str(client.get("/").content.decode())
+
+    holder = home(users["annotator"])  # holds one slot; the task's other slot is not theirs to take
+    assert 'id="work-annotate"><strong>You hold a task: continue it.' in holder
+    other = home(make_user("ann-two", Role.ANNOTATOR))
+    assert 'id="work-annotate"><strong>1 task waiting for you.' in other
+    assert "work-review" not in other  # an annotator has no review card
+    assert "work-annotate" not in home(users["reviewer"])
