@@ -67,6 +67,8 @@ function renderTimeline() {
     ol.append(el("li", { class: cls, "data-index": String(i), onclick: () => select(i) },
       el("span", { class: "mono", text: String(i + 1) }), el("span", { text: when }), el("span", { class: "muted", text: summary(it.label) }), el("span", { class: "state", text: stateText })));
   });
+  // The list scrolls; keep the selected interaction in sight as Enter and the arrows move on.
+  const sel = ol.querySelector("li.sel"); if (sel) sel.scrollIntoView({ block: "nearest" });
   const asked = items.filter((i) => i.asked);
   $("progress").textContent = `${asked.filter((i) => i.state !== "todo").length} / ${asked.length} checked`;
 }

@@ -154,6 +154,8 @@ function renderEvents() {
       el("div", { class: "m", text: m.action ? `model: ${m.action} ${m.quantity || ""}× ${(products[m.sku] || {}).name || m.sku || ""}${m.track_id != null ? " #" + m.track_id : ""}` : "no model assignment" })));
   });
   if (!D.events.length) box.append(el("p", { class: "muted", text: "No weight events in this visit." }));
+  // The row scrolls sideways; keep the selected event in sight as ← and → move on.
+  const sel = box.querySelector(".event.sel"); if (sel) sel.scrollIntoView({ block: "nearest", inline: "nearest" });
 }
 function watchMoment(v) {
   state.moment = v; renderEvents();

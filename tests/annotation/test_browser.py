@@ -97,6 +97,14 @@ def test_annotator_accepts_and_corrects_auto_labels_with_the_keyboard(  # noqa: 
         for _ in range(total - 2):
             page.keyboard.press("Enter")
         page.screenshot(path=str(SCREENS / "annotation_corrected.png"))
+        # The timeline scrolls when the visit has more interactions than it shows; the
+        # selected one stays in sight as Enter moves on.
+        overflows, sel_top, sel_bottom, top, bottom = page.evaluate(
+            "() => { const ol = document.getElementById('timeline'), r = ol.getBoundingClientRect(),"
+            " s = ol.querySelector('li.sel').getBoundingClientRect();"
+            " return [ol.scrollHeight > ol.clientHeight, s.top, s.bottom, r.top, r.bottom] }")
+        assert overflows, "the test visit should have more interactions than the timeline shows at once"
+        assert top - 1 <= sel_top and sel_bottom <= bottom + 1
         page.keyboard.press("Shift+Enter")
         page.wait_for_url(lambda u: not u.endswith(f"/annotation/slots/{slot.pk}/"), timeout=15000)
         page.wait_for_selector("#timeline li")
