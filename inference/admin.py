@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from inference.models import DatasetVersion, LabelledExample, ModelVersion, Prediction, StoreModel
 from inference.services import model_promote, model_rollback
 from jwo_review.errors import ServiceError
+
+LIST_SHOWN = 8  # a JSON list longer than this shows its first items and how many more
+
+
+def abridged(value: Any) -> Any:
+    """``value`` with every list longer than ``LIST_SHOWN`` cut to its first items and a note
+    of how many more (a version's calibration keeps thousands of hold-out confidences)."""
+    if isinstance(value, dict):
+        return {k: abridged(v) for k, v in value.items()}
+    if isinstance(value, list):
+        head = [abridged(v) for v in value[:LIST_SHOWN]]
+        return head + [f"… and {len(value) - LIST_SHOWN:,} more"] if len(value) > LIST_SHOWN else head
+    return value
+
+
+def json_block(value: Any) -> SafeString:
+    """A stored JSON value as an admin reads it: indented, long lists abridged, scrolling."""
+    if value in (None, {}, []):
+        return format_html("{}", "-")
+    text = json.dumps(abridged(value), indent=2, ensure_ascii=False)
+    return format_html('<pre style="max-height:28em;overflow:auto;margin:0;white-space:pre-wrap">{}</pre>', text)
 
 
 @admin.register(ModelVersion)
@@ -26,15 +52,17 @@ class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
     ]
     list_filter = ["status", "kind"]
     search_fields = ["name"]
+    # The JSON fields show indented, with their long lists abridged (see json_block).
+    exclude = ["gate", "training_data", "metrics", "calibration"]
     readonly_fields = [
         "status",
         "parent",
         "dataset_version",
-        "gate",
+        "gate_shown",
         "weights",
-        "training_data",
-        "metrics",
-        "calibration",
+        "training_data_shown",
+        "metrics_shown",
+        "calibration_shown",
         "threshold",
         "created_by",
         "created_at",
@@ -47,6 +75,22 @@ class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
     @admin.display(description="threshold", ordering="threshold")
     def threshold_shown(self, obj: ModelVersion) -> str:
         return f"{obj.threshold:.6f}"
+
+    @admin.display(description="gate")
+    def gate_shown(self, obj: ModelVersion) -> SafeString:
+        return json_block(obj.gate)
+
+    @admin.display(description="training data")
+    def training_data_shown(self, obj: ModelVersion) -> SafeString:
+        return json_block(obj.training_data)
+
+    @admin.display(description="metrics")
+    def metrics_shown(self, obj: ModelVersion) -> SafeString:
+        return json_block(obj.metrics)
+
+    @admin.display(description="calibration")
+    def calibration_shown(self, obj: ModelVersion) -> SafeString:
+        return json_block(obj.calibration)
 
     @admin.action(description="Promote the selected version to active")
     def promote(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
@@ -113,7 +157,29 @@ class DatasetVersionAdmin(admin.ModelAdmin[DatasetVersion]):
 
     list_display = ["name", "store", "content_hash", "counts", "created_by_label", "created_at"]
     list_filter = ["store"]
-    readonly_fields = ["store", "name", "content_hash", "example_ids", "examples", "counts", "created_by_label"]
+    # A snapshot holds every example: its lists show abridged (see json_block).
+    readonly_fields = (
+        "store",
+        "name",
+        "content_hash",
+        "example_ids_shown",
+        "examples_shown",
+        "counts_shown",
+        "created_by_label",
+    )
+    fields = readonly_fields
+
+    @admin.display(description="example ids")
+    def example_ids_shown(self, obj: DatasetVersion) -> SafeString:
+        return json_block(obj.example_ids)
+
+    @admin.display(description="examples")
+    def examples_shown(self, obj: DatasetVersion) -> SafeString:
+        return json_block(obj.examples)
+
+    @admin.display(description="counts")
+    def counts_shown(self, obj: DatasetVersion) -> SafeString:
+        return json_block(obj.counts)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

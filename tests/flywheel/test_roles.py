@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from inference.datasets import dataset_snapshot
-from inference.models import LabelledExample, ModelVersion, Prediction
+from inference.models import DatasetVersion, LabelledExample, ModelVersion, Prediction
 from jwo_review.store.models import Store
 from low_confidence_queue.services.thresholds import store_threshold_current
 from tests.conftest import ROLES
@@ -110,3 +110,27 @@ def test_the_admin_lists_thresholds_and_confidences_rounded(users: dict[str, Any
         row = model.objects.first()
         assert row is not None
         assert f">{row.confidence:.4f}<" in client.get(f"/admin/inference/{name}/").content.decode()
+
+
+def test_a_versions_admin_page_shows_its_json_indented_with_long_lists_abridged(
+    users: dict[str, Any], lineage: dict[str, Any], aim3s: Any
+) -> None:
+    holdout = [round(1 - i / 10_000, 4) for i in range(2_500)]
+    version = ModelVersion.objects.create(
+        name="calibrated", status="candidate", target_accuracy=0.995, threshold=0.9,
+        calibration={"method": "logistic", "a": 1.4, "holdout": {"confidence": holdout, "wrong": [3, 7]}},
+        metrics={"holdout": {"visits": 2500, "reviews_per_1000": 31.8}},
+    )
+    client = Client()
+    client.force_login(users["admin"])
+    page = client.get(f"/admin/inference/modelversion/{version.pk}/change/").content.decode()
+    assert "… and 2,492 more" in page  # the hold-out's 2,500 confidences: the first eight, then a count
+    assert str(holdout[8]) not in page and str(holdout[7]) in page
+    assert "&quot;reviews_per_1000&quot;: 31.8" in page  # indented JSON, one key per line
+    assert 'name="calibration"' not in page and 'name="metrics"' not in page  # shown, not editable
+    dataset = DatasetVersion.objects.create(
+        store=aim3s, name="snapshot", content_hash="0" * 64, example_ids=list(range(1, 901)),
+        examples=[{"id": i} for i in range(1, 901)], counts={"train": 800, "holdout": 100},
+    )
+    page = client.get(f"/admin/inference/datasetversion/{dataset.pk}/change/").content.decode()
+    assert page.count("… and 892 more") == 2 and "&quot;train&quot;: 800" in page
