@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -35,6 +36,16 @@ def json_block(value: Any) -> SafeString:
         return format_html("{}", "-")
     text = json.dumps(abridged(value), indent=2, ensure_ascii=False)
     return format_html('<pre style="max-height:28em;overflow:auto;margin:0;white-space:pre-wrap">{}</pre>', text)
+
+
+def json_display(field: str, description: str) -> Callable[[Any, Any], SafeString]:
+    """A read-only admin column showing the JSON field ``field`` through ``json_block``."""
+
+    @admin.display(description=description)
+    def shown(admin_: Any, obj: Any) -> SafeString:
+        return json_block(getattr(obj, field))
+
+    return shown
 
 
 @admin.register(ModelVersion)
@@ -76,21 +87,10 @@ class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
     def threshold_shown(self, obj: ModelVersion) -> str:
         return f"{obj.threshold:.6f}"
 
-    @admin.display(description="gate")
-    def gate_shown(self, obj: ModelVersion) -> SafeString:
-        return json_block(obj.gate)
-
-    @admin.display(description="training data")
-    def training_data_shown(self, obj: ModelVersion) -> SafeString:
-        return json_block(obj.training_data)
-
-    @admin.display(description="metrics")
-    def metrics_shown(self, obj: ModelVersion) -> SafeString:
-        return json_block(obj.metrics)
-
-    @admin.display(description="calibration")
-    def calibration_shown(self, obj: ModelVersion) -> SafeString:
-        return json_block(obj.calibration)
+    gate_shown = json_display("gate", "gate")
+    training_data_shown = json_display("training_data", "training data")
+    metrics_shown = json_display("metrics", "metrics")
+    calibration_shown = json_display("calibration", "calibration")
 
     @admin.action(description="Promote the selected version to active")
     def promote(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
@@ -169,17 +169,9 @@ class DatasetVersionAdmin(admin.ModelAdmin[DatasetVersion]):
     )
     fields = readonly_fields
 
-    @admin.display(description="example ids")
-    def example_ids_shown(self, obj: DatasetVersion) -> SafeString:
-        return json_block(obj.example_ids)
-
-    @admin.display(description="examples")
-    def examples_shown(self, obj: DatasetVersion) -> SafeString:
-        return json_block(obj.examples)
-
-    @admin.display(description="counts")
-    def counts_shown(self, obj: DatasetVersion) -> SafeString:
-        return json_block(obj.counts)
+    example_ids_shown = json_display("example_ids", "example ids")
+    examples_shown = json_display("examples", "examples")
+    counts_shown = json_display("counts", "counts")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
