@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from annotation.labelstudio.models import LinkedTask
 from annotation.models import (
     ACTIONS,
     FIELDS,
@@ -29,17 +30,29 @@ from jwo_review.store.interactions import visit_interactions
 ACTION_LABELS = {"pick": "Pick", "put_back": "Put back", "restock": "Staff restock", "noise": "No-op (sensor noise)"}
 
 
-def slots_available(*, user: Any) -> int:
-    """How many slots claim-next could hand the annotator now (gold not counted)."""
+def tasks_available(*, user: Any) -> int:
+    """How many tasks claim-next could hand the annotator now: tasks with a pending slot
+    that they have not done, held or skipped and that no enabled Label Studio connection
+    labels (one slot per task is theirs to take; gold is mixed in at the draw and not
+    counted, so the count does not tell a check task from another)."""
     mine = AnnotationSlot.objects.filter(task_id=OuterRef("task_id"), annotator=user)
     skipped = AnnotationSkip.objects.filter(task_id=OuterRef("task_id"), user=user)
-    return AnnotationSlot.objects.filter(status=SlotStatus.PENDING).filter(~Exists(mine), ~Exists(skipped)).count()
+    elsewhere = LinkedTask.objects.filter(task_id=OuterRef("task_id"), connection__enabled=True)
+    return (
+        AnnotationSlot.objects.filter(status=SlotStatus.PENDING)
+        .filter(~Exists(mine), ~Exists(skipped), ~Exists(elsewhere))
+        .values("task_id")
+        .distinct()
+        .count()
+    )
 
 
 def home_work(user: Any) -> str:
     """The home page's line under Annotate: the tasks claim-next could hand this user."""
-    held = AnnotationSlot.objects.filter(annotator=user, status=SlotStatus.CLAIMED).exists()
-    waiting = slots_available(user=user)
+    held = AnnotationSlot.objects.filter(
+        annotator=user, status=SlotStatus.CLAIMED, lease_expires_at__gt=timezone.now()
+    ).exists()
+    waiting = tasks_available(user=user)
     if not waiting:
         return "You hold a task: continue it." if held else "Nothing to annotate right now."
     tasks = "1 task" if waiting == 1 else f"{waiting} tasks"

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from annotation.conf import lease_seconds
 from annotation.models import AnnotationSlot
-from annotation.selectors import annotator_recent, annotator_stats, slot_page_data, slots_available, task_counts
+from annotation.selectors import annotator_recent, annotator_stats, slot_page_data, task_counts, tasks_available
 from annotation.services.claims import slot_claim_next, slot_held
 from jwo_review.accounts.roles import Role, has_role
 from low_confidence_queue.views import roles_required
@@ -21,7 +21,7 @@ def home_page(request: HttpRequest) -> HttpResponse:
         request,
         "annotation/home.html",
         {
-            "available": slots_available(user=request.user),
+            "available": tasks_available(user=request.user),
             "held": slot_held(user=request.user),
             "recent": annotator_recent(user=request.user),
             "stats": annotator_stats(user_id=request.user.pk),

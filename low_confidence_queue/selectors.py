@@ -49,14 +49,15 @@ def queue_stats() -> dict[str, Any]:
 
 
 def home_work(user: Any) -> str:
-    """The home page's line under Review: how many visits wait and for how long."""
-    pending = ReviewTask.objects.filter(status=TaskStatus.PENDING)
+    """The home page's line under Review: how many visits wait for this reviewer (not the
+    ones they skipped, which claim-next keeps for others) and for how long."""
+    pending = ReviewTask.objects.filter(status=TaskStatus.PENDING).exclude(skips__user=user)
     now = timezone.now()
     agg = pending.aggregate(
         depth=Count("id"), oldest=Min("created_at"), breaches=Count("id", filter=Q(sla_due_at__lt=now))
     )
     if not agg["depth"]:
-        return "Nothing waiting: every visit so far is settled."
+        return "Nothing waiting for you."
     waited = (now - agg["oldest"]).total_seconds()
     age = f"{waited:.0f} s" if waited < 90 else f"{waited / 60:.0f} min" if waited < 5400 else f"{waited / 3600:.1f} h"
     past = f"; {agg['breaches']} past their SLA" if agg["breaches"] else ""
@@ -66,7 +67,7 @@ def home_work(user: Any) -> str:
 
 def task_peek_next(*, user: Any) -> ReviewTask | None:
     """The task claim-next would most likely hand out next (no lock, nothing claimed):
-    the workspace preloads its clips."""
+    the workspace has its clips rendered ahead."""
     return (
         ReviewTask.objects.filter(status=TaskStatus.PENDING)
         .exclude(skips__user=user)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.module_loading import import_string
@@ -35,5 +35,5 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages without the base template's icon link (the
-    admin, the API docs): the same icon."""
-    return HttpResponsePermanentRedirect(static("favicon.svg"))
+    admin, the API docs): the same icon (a temporary redirect, so a new static URL is followed)."""
+    return HttpResponseRedirect(static("favicon.svg"))

@@ -1,7 +1,7 @@
 // The annotator workspace: one visit's interactions with the model's auto-labels filled
 // in; accept or correct each (action, product, quantity, shopper), add what the scale
 // missed, submit and go on. Clips, trace, map, lease and keys are the shared modules.
-import { $, el, banner, picture as pictureOf, pageData } from "../workspace/dom.js";
+import { $, el, banner, keepInView, picture as pictureOf, pageData } from "../workspace/dom.js";
 import { api, errorText } from "../workspace/api.js";
 import { clipPlayer } from "../workspace/clips.js";
 import { weightTrace } from "../workspace/trace.js";
@@ -68,7 +68,7 @@ function renderTimeline() {
       el("span", { class: "mono", text: String(i + 1) }), el("span", { text: when }), el("span", { class: "muted", text: summary(it.label) }), el("span", { class: "state", text: stateText })));
   });
   // The list scrolls; keep the selected interaction in sight as Enter and the arrows move on.
-  const sel = ol.querySelector("li.sel"); if (sel) sel.scrollIntoView({ block: "nearest" });
+  keepInView(ol, ol.querySelector("li.sel"));
   const asked = items.filter((i) => i.asked);
   $("progress").textContent = `${asked.filter((i) => i.state !== "todo").length} / ${asked.length} checked`;
 }

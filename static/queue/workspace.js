@@ -2,7 +2,7 @@
 // the weight trace, candidates and shoppers; renews the lease while open.
 // The reviewer workspace: keyboard-first receipt editing beside the shared interaction
 // modules (synced clips, weight trace, shoppers' map, lease, keys).
-import { $, el, banner, picture as pictureOf, pageData } from "../workspace/dom.js";
+import { $, el, banner, keepInView, picture as pictureOf, pageData } from "../workspace/dom.js";
 import { api, errorText } from "../workspace/api.js";
 import { clipPlayer } from "../workspace/clips.js";
 import { weightTrace } from "../workspace/trace.js";
@@ -155,7 +155,7 @@ function renderEvents() {
   });
   if (!D.events.length) box.append(el("p", { class: "muted", text: "No weight events in this visit." }));
   // The row scrolls sideways; keep the selected event in sight as ← and → move on.
-  const sel = box.querySelector(".event.sel"); if (sel) sel.scrollIntoView({ block: "nearest", inline: "nearest" });
+  keepInView(box, box.querySelector(".event.sel"));
 }
 function watchMoment(v) {
   state.moment = v; renderEvents();

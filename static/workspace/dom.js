@@ -31,3 +31,10 @@ export function picture(products, sku, cls) {
 
 // The JSON a page embeds with json_script.
 export const pageData = (id) => JSON.parse($(id).textContent);
+// Scroll the list ``box`` (not the page) just enough that ``item`` shows whole.
+export function keepInView(box, item) {
+  if (!box || !item) return;
+  const b = box.getBoundingClientRect(), r = item.getBoundingClientRect();
+  if (r.top < b.top) box.scrollTop -= b.top - r.top; else if (r.bottom > b.bottom) box.scrollTop += r.bottom - b.bottom;
+  if (r.left < b.left) box.scrollLeft -= b.left - r.left; else if (r.right > b.right) box.scrollLeft += r.right - b.right;
+}

@@ -155,7 +155,7 @@ def test_an_annotators_own_numbers_show_their_work_and_checks_in_the_range(
 
 
 def test_home_says_how_much_annotation_waits_for_each_role(
-    users: dict[str, Any], state: dict[str, int], make_user: Callable[..., Any]
+    users: dict[str, Any], state: dict[str, int], make_user: Callable[..., Any], scored_visit: VisitMaker
 ) -> None:
     def home(user: Any) -> str:
         client = Client()
@@ -164,7 +164,12 @@ def test_home_says_how_much_annotation_waits_for_each_role(
 
     holder = home(users["annotator"])  # holds one slot; the task's other slot is not theirs to take
     assert 'id="work-annotate"><strong>You hold a task: continue it.' in holder
-    other = home(make_user("ann-two", Role.ANNOTATOR))
-    assert 'id="work-annotate"><strong>1 task waiting for you.' in other
-    assert "work-review" not in other  # an annotator has no review card
+    task_make(visit=scored_visit(), source=Source.FLAGGED)  # two more slots, of one task
+    other = make_user("ann-two", Role.ANNOTATOR)
+    # Tasks, not slots: one slot left of the first task and two of the second are two tasks.
+    assert 'id="work-annotate"><strong>2 tasks waiting for you.' in home(other)
+    assert "work-review" not in home(other)  # an annotator has no review card
     assert "work-annotate" not in home(users["reviewer"])
+    assert 'id="work-annotate"><strong>1 task waiting for you, and one you hold.' in home(users["annotator"])
+    AnnotationSlot.objects.filter(pk=state["slot"]).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert 'id="work-annotate"><strong>1 task waiting for you.' in home(users["annotator"])  # the lease ran out

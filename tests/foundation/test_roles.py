@@ -67,7 +67,7 @@ PAGES: dict[str, dict[str, int]] = {
     "/admin/": {"anonymous": 302, "annotator": 302, "reviewer": 302, "admin": 200},
     "/api/docs/": {"anonymous": 200, "annotator": 200, "reviewer": 200, "admin": 200},
     "/api/schema/": {"anonymous": 200, "annotator": 200, "reviewer": 200, "admin": 200},
-    "/favicon.ico": {"anonymous": 301, "annotator": 301, "reviewer": 301, "admin": 301},
+    "/favicon.ico": {"anonymous": 302, "annotator": 302, "reviewer": 302, "admin": 302},
 }
 
 

@@ -159,10 +159,16 @@ def test_peek_renders_the_next_visit_ahead_but_hands_out_no_link_to_it(
 def test_home_says_how_many_visits_wait_and_for_how_long(review_task: MakeTask, users: dict[str, Any]) -> None:
     client = Client()
     client.force_login(users["reviewer"])
-    assert "Nothing waiting" in client.get("/").content.decode()
+    assert "Nothing waiting for you." in client.get("/").content.decode()
     old, _ = review_task(), review_task()
     ReviewTask.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - timedelta(minutes=12), sla_due_at=timezone.now() - timedelta(minutes=2)
     )
     body = client.get("/").content.decode()
     assert 'id="work-review"><strong>2 visits waiting, the oldest for 12 min; 1 past their SLA.' in body
+    # A task this reviewer skipped waits for others, not for them.
+    held = task_claim_next(user=users["reviewer"])
+    assert held is not None
+    task_release(task_id=held.pk, user=users["reviewer"], skip=True)
+    body = client.get("/").content.decode()
+    assert 'id="work-review"><strong>1 visit waiting, the oldest for' in body

@@ -110,6 +110,10 @@ def test_entered_from_dates_the_same_visits_from_another_time(tmp_path: Path) ->
             k: v for k, v in old.items() if not k.endswith("_at")
         }
     assert at(after[0]["entered_at"]) - at("2026-12-08T09:00:00Z") < timedelta(seconds=20)
+    # Another zone is the same moment, written in UTC as every payload time is.
+    _run("--visits", "1", "--seed", "5", "--no-streams", "--export", str(today_dated),
+         "--entered-from", "2026-12-08T10:00:00+01:00")
+    assert json.loads(today_dated.read_text())["entered_at"] == after[0]["entered_at"]
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2026-12-08T09:00:00"])

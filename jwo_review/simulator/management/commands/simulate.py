@@ -25,7 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -68,7 +68,7 @@ def _entered_from(value: str | None) -> datetime | None:
         raise CommandError(
             f"--entered-from must be an ISO 8601 time with a zone, such as 2026-12-08T09:00:00Z, not {value!r}."
         )
-    return when
+    return when.astimezone(UTC)  # payload times are UTC, whatever zone the option was given in
 
 
 class Command(BaseCommand):
@@ -85,8 +85,8 @@ class Command(BaseCommand):
             "--entered-from",
             default=None,
             metavar="ISO",
-            help="When the run's first visit enters (ISO 8601 with a zone, e.g. 2026-12-08T09:00:00Z), instead "
-            "of the scenario's traffic.start; the same seed gives the same visits, dated from then.",
+            help="Date the run from this time instead of the scenario's traffic.start: visit index 0 enters "
+            "then (ISO 8601 with a zone, e.g. 2026-12-08T09:00:00Z); the same seed gives the same visits.",
         )
         parser.add_argument("--export", type=Path, default=None, help="Write payloads here instead of ingesting.")
         parser.add_argument("--truth", type=Path, default=None, help="Write the ground truth here (JSON Lines).")
