@@ -114,12 +114,15 @@ def _gold_rows(stats: dict[str, Any]) -> list[dict[str, Any]]:
 def _own_numbers(request: HttpRequest, roles: set[Role]) -> HttpResponse:
     f, errors = _filters(request)
     context: dict[str, Any] = {"f": f, "errors": errors, "roles": sorted(r.value for r in roles)}
+    charts: dict[str, Any] = {}  # what mine.js draws: the reviewer's days, the annotator's weeks
     if Role.REVIEWER in roles:
         rows = series.DashboardRows(f)
         user_id = int(request.user.pk or 0)
         totals = series.reviewer_table(rows, reviewer_id=user_id)
         context["mine"] = totals[0] if totals else None
-        context["days"] = [d for d in series.reviewer_days(rows, reviewer_id=user_id) if d["tasks"]][::-1]
+        days = series.reviewer_days(rows, reviewer_id=user_id)
+        context["days"] = [d for d in days if d["tasks"]][::-1]
+        charts["days"] = days
     if Role.ANNOTATOR in roles and settings.JWO_DASHBOARD_ANNOTATOR_STATS:
         # Annotation reports its own people; this app does not import it.
         since = datetime.combine(f.since, time.min, tzinfo=UTC)
@@ -128,4 +131,6 @@ def _own_numbers(request: HttpRequest, roles: set[Role]) -> HttpResponse:
         context["annotation"] = stats
         context["gold_fields"] = [name for _, name in GOLD_FIELDS]
         context["gold_rows"] = _gold_rows(stats)
+        charts["gold"] = {"fields": GOLD_FIELDS, "weeks": stats["gold_accuracy_by_week"]}
+    context["charts"] = charts
     return render(request, "dashboard/mine.html", context)

@@ -146,6 +146,7 @@ def test_an_annotators_own_numbers_show_their_work_and_checks_in_the_range(
     # Three events with a known answer: one product wrong; action, quantity and shopper right.
     assert f"<td>{week}</td><td class=\"num\">100%</td><td class=\"num\">67%</td>" in gold
     assert "all time (3 events)" in gold
+    assert 'id="chart-gold"' in body and '"weeks": [{"week": "' + week in body  # the chart's data, per week
 
     earlier = (timezone.now().date() - timedelta(days=40)).isoformat()
     before = (timezone.now().date() - timedelta(days=30)).isoformat()

@@ -109,4 +109,13 @@ def test_admin_reads_filters_and_watches_the_dashboard_live(
             f"() => document.getElementById('live-decided').textContent.trim() === '{before + 1}'", timeout=10000)
         assert watcher.locator("#live-pending").inner_text() == "1"
         watcher.screenshot(path=str(SCREENS / "dashboard_live.png"), full_page=True)
+
+        # A reviewer's own page charts their days: tasks, corrected, median seconds.
+        mine = _sign_in(browser, dashboard_server, "reviewer-user", "/dashboard/?days=14")
+        mine.wait_for_function("() => window.Chart && Chart.getChart('chart-days')", timeout=10000)
+        labels, tasks = mine.evaluate("() => { const c = Chart.getChart('chart-days'); "
+                                      "return [c.data.datasets.map(d => d.label), c.data.datasets[0].data] }")
+        assert labels == ["tasks", "corrected", "median seconds per task"]
+        assert len(tasks) == 14 and sum(tasks) == int(mine.locator("#my-tasks").inner_text())
+        mine.screenshot(path=str(SCREENS / "my_numbers.png"), full_page=True)
         browser.close()
