@@ -23,6 +23,7 @@ from annotation.models import (
     SlotStatus,
     Source,
 )
+from annotation.services.claims import slot_held
 from inference.assignments import camera_only_items
 from inference.models import Prediction
 from jwo_review.store.interactions import visit_interactions
@@ -49,9 +50,7 @@ def tasks_available(*, user: Any) -> int:
 
 def home_work(user: Any) -> str:
     """The home page's line under Annotate: the tasks claim-next could hand this user."""
-    held = AnnotationSlot.objects.filter(
-        annotator=user, status=SlotStatus.CLAIMED, lease_expires_at__gt=timezone.now()
-    ).exists()
+    held = slot_held(user=user) is not None
     waiting = tasks_available(user=user)
     if not waiting:
         return "You hold a task: continue it." if held else "Nothing to annotate right now."

@@ -38,10 +38,12 @@ def demo_annotations(*, stdout: Any, limit: int = 36) -> None:
     people = crew_users()
     counts = annotations_simulate(people=people, limit=limit, seed=7)
     rng = random.Random(7)
+    done = []
     for name, user in people.items():
-        for slot in AnnotationSlot.objects.filter(annotator=user, status=SlotStatus.DONE):
-            seconds = round(CREW_SECONDS[name] * rng.lognormvariate(0.0, 0.35), 1)
-            AnnotationSlot.objects.filter(pk=slot.pk).update(time_spent_s=seconds)
+        for slot in AnnotationSlot.objects.filter(annotator=user, status=SlotStatus.DONE).only("pk"):
+            slot.time_spent_s = round(CREW_SECONDS[name] * rng.lognormvariate(0.0, 0.35), 1)
+            done.append(slot)
+    AnnotationSlot.objects.bulk_update(done, ["time_spent_s"])
     quality_refit()
     stdout.write(f"  crew labelled: {counts}")
 
